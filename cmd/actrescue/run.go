@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/actrescue/actrescue/image"
+	"github.com/actrescue/actrescue/rescue"
+	"github.com/actrescue/actrescue/ui"
+)
+
+// Exit codes, documented in docs/usage.md and `actrescue help`.
+const (
+	exitFound    = 0 // installations found, everything readable
+	exitFailure  = 1 // internal error
+	exitBadInput = 2 // usage error, or no target could be read
+	exitNothing  = 3 // targets read, no Windows installation found
+	exitPartial  = 4 // something found, but part of a target could not be read
+	exitCanceled = 130
+)
+
+// errUsage marks a command-line mistake.
+var errUsage = errors.New("usage")
+
+//go:embed demo.img.d2.zst
+var demoDisk []byte
+
+const usageText = `actrescue: find, back up and explain Windows activation evidence, read-only.
+
+Usage:
+  actrescue scan [--json] [--mask] [--lang en|fr] [-v] [TARGET...]
+      TARGET: a disk image, a block device (/dev/sda, /dev/nvme0n1, /dev/sda3)
+      or a mounted Windows folder (/mnt/win). With no TARGET, every local
+      disk is scanned (Linux, as root).
+  actrescue demo [--json] [--mask] [--lang en|fr]
+      scan the small demo disk built into the binary
+  actrescue version
+
+Exit status:
+  0  Windows installations found and everything was readable
+  1  internal error
+  2  bad usage, or no target could be read
+  3  targets read, but no Windows installation found
+  4  installations found, but part of a target could not be read
+
+actrescue never writes to the disks it reads.
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	if err != nil && !quietError(err) {
+		fmt.Fprintln(stderr, "actrescue:", err)
+	}
+	return err
+}
+
+// quietError reports errors already explained in the report itself.
+func quietError(err error) bool {
+	return errors.Is(err, rescue.ErrNothingFound) || errors.Is(err, rescue.ErrPartial) ||
+		errors.Is(err, rescue.ErrBadTarget) || errors.Is(err, context.Canceled) || errors.Is(err, errUsageShown)
+}
+
+// errUsageShown marks a usage error whose text was already printed.
+var errUsageShown = fmt.Errorf("%w: see above", errUsage)
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return errUsageShown
+	}
+	switch args[0] {
+	case "scan":
+		return cmdScan(ctx, args[1:], stdout, stderr, false)
+	case "demo":
+		return cmdScan(ctx, args[1:], stdout, stderr, true)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, versionLine())
+		return nil
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usageText)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "actrescue: unknown command %q\n\n%s", args[0], usageText)
+		return errUsageShown
+	}
+}
+
+func versionLine() string {
+	v, c, d := version, commit, date
+	if v == "dev" {
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	s := "actrescue " + v
+	if c != "" {
+		s += " (" + c
+		if d != "" {
+			s += ", " + d
+		}
+		s += ")"
+	}
+	return s
+}
+
+type scanFlags struct {
+	json    bool
+	mask    bool
+	lang    string
+	verbose bool
+}
+
+func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &scanFlags{}
+	fs.BoolVar(&f.json, "json", false, "write the report as one JSON document (schema in docs/report-schema.md)")
+	fs.BoolVar(&f.mask, "mask", false, "hide all but the last 5 characters of every key")
+	fs.StringVar(&f.lang, "lang", defaultLang(), "language of the text report: en or fr")
+	fs.BoolVar(&f.verbose, "v", false, "verbose: list partitions and full hashes")
+	if err := fs.Parse(interleave(args)); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if f.lang != "en" && f.lang != "fr" {
+		return nil, nil, fmt.Errorf("%w: --lang must be en or fr, not %q", errUsage, f.lang)
+	}
+	return f, fs.Args(), nil
+}
+
+// interleave moves flags before positional arguments so that
+// `scan disk.img --json` works like `scan --json disk.img`.
+func interleave(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			if a == "--lang" || a == "-lang" {
+				if i+1 < len(args) {
+					flags = append(flags, args[i+1])
+					i++
+				}
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
+
+// defaultLang picks French when the environment's locale is French.
+func defaultLang() string {
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if s := os.Getenv(v); s != "" {
+			if strings.HasPrefix(strings.ToLower(s), "fr") {
+				return "fr"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
+	name := "scan"
+	if demo {
+		name = "demo"
+	}
+	f, targets, err := parseScanFlags(name, args, stderr)
+	if err != nil {
+		return err
+	}
+	opts := rescue.Options{Mask: f.mask, Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}}
+	var rep *rescue.Report
+	switch {
+	case demo:
+		if len(targets) > 0 {
+			return fmt.Errorf("%w: demo takes no target", errUsage)
+		}
+		img, err := image.ReadD2Zst(bytes.NewReader(demoDisk), 256<<20)
+		if err != nil {
+			return fmt.Errorf("decode the embedded demo disk: %w", err)
+		}
+		t := image.OpenBytes("demo-disk.img", img)
+		rep = rescue.ScanTargets(ctx, []*image.Target{t}, opts)
+	default:
+		if len(targets) == 0 {
+			disks, err := image.ListLocalDisks()
+			if err != nil {
+				return fmt.Errorf("%w: %v", errUsage, err)
+			}
+			if len(disks) == 0 {
+				return fmt.Errorf("%w: no local disk found; name a disk, image or folder", errUsage)
+			}
+			targets = disks
+		}
+		rep = rescue.Scan(ctx, targets, opts)
+	}
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else if err := ui.WriteText(stdout, rep, ui.TextOptions{Lang: f.lang, Verbose: f.verbose}); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return rep.Err()
+}
+
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitFound
+	case errors.Is(err, context.Canceled):
+		return exitCanceled
+	case errors.Is(err, errUsage), errors.Is(err, rescue.ErrBadTarget):
+		return exitBadInput
+	case errors.Is(err, rescue.ErrNothingFound):
+		return exitNothing
+	case errors.Is(err, rescue.ErrPartial):
+		return exitPartial
+	default:
+		return exitFailure
+	}
+}

@@ -1,0 +1,327 @@
+package rescue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/actrescue/actrescue/hive"
+	"github.com/actrescue/actrescue/ntfs"
+)
+
+// Registry paths read from an installation's hives.
+const (
+	keyCurrentVersion = `Microsoft\Windows NT\CurrentVersion`
+	keySPP            = `Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform`
+)
+
+// installRoots are the folders checked for an installation, in order.
+var installRoots = []string{"Windows"}
+
+// findInstallations looks for Windows installations on one file system.
+func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part int, opts Options) []*Installation {
+	var out []*Installation
+	for _, root := range installRoots {
+		if ctx.Err() != nil {
+			break
+		}
+		softwarePath := root + "/System32/config/SOFTWARE"
+		if _, err := fsys.Stat(softwarePath); err != nil {
+			continue
+		}
+		out = append(out, readInstallation(fsys, target, part, root, opts))
+	}
+	return out
+}
+
+func winPath(p string) string { return `\` + strings.ReplaceAll(p, "/", `\`) }
+
+func readInstallation(fsys ntfs.FS, target string, part int, root string, opts Options) *Installation {
+	in := &Installation{Target: target, Partition: part, Root: winPath(root), Keys: []*KeyRecord{}, SPPFiles: []*FileRecord{}, Hives: []*HiveRecord{}}
+	softwarePath := root + "/System32/config/SOFTWARE"
+	systemPath := root + "/System32/config/SYSTEM"
+
+	var keys keyCollector
+	if sw, rec := openHive(fsys, "SOFTWARE", softwarePath, opts); sw == nil {
+		in.Hives = append(in.Hives, rec)
+		in.warn(SevError, CodeHiveUnreadable, rec.Path, map[string]string{"path": rec.Path, "error": rec.Error})
+	} else {
+		in.Hives = append(in.Hives, rec)
+		in.noteDirty(rec)
+		in.readCurrentVersion(sw, rec.Path, &keys)
+	}
+	if sys, rec := openHive(fsys, "SYSTEM", systemPath, opts); sys == nil {
+		in.Hives = append(in.Hives, rec)
+		in.warn(SevWarning, CodeSystemHiveMissing, rec.Path, map[string]string{"path": rec.Path, "error": rec.Error})
+	} else {
+		in.Hives = append(in.Hives, rec)
+		in.noteDirty(rec)
+		in.readSystem(sys)
+	}
+	in.Keys = keys.records()
+	in.noteGenericOnly()
+	in.Name = DisplayName(in.ProductName, in.EditionID, in.InstallationType, buildNumber(in.CurrentBuild))
+	if strings.HasSuffix(in.EditionID, "Eval") {
+		in.Evaluation = true
+		in.warn(SevInfo, CodeEvaluationEdition, in.Root, map[string]string{"edition": in.Name})
+	}
+	in.SPPFiles = collectSPPFiles(fsys, root, in, opts)
+	return in
+}
+
+func (in *Installation) warn(sev Severity, code, where string, params map[string]string) {
+	in.Warnings = append(in.Warnings, newWarning(sev, code, where, params))
+}
+
+func (in *Installation) noteDirty(rec *HiveRecord) {
+	if rec.Dirty {
+		in.warn(SevWarning, CodeHiveDirty, rec.Path, map[string]string{
+			"path": rec.Path, "primary": fmt.Sprint(rec.Sequences[0]), "secondary": fmt.Sprint(rec.Sequences[1]),
+		})
+	}
+}
+
+// openHive opens a hive file on fsys. On failure it returns nil and a
+// record whose Error says why.
+func openHive(fsys ntfs.FS, name, p string, opts Options) (*hive.Hive, *HiveRecord) {
+	rec := &HiveRecord{Name: name, Path: winPath(p)}
+	f, err := fsys.Open(p)
+	if err != nil {
+		rec.Error = err.Error()
+		return nil, rec
+	}
+	rec.Size = f.Size()
+	h, err := hive.Open(f, f.Size(), hive.Options{MaxSize: opts.MaxHiveSize})
+	if err != nil {
+		rec.Error = err.Error()
+		return nil, rec
+	}
+	rec.Dirty = h.Dirty()
+	p1, p2 := h.Sequences()
+	rec.Sequences = [2]uint32{p1, p2}
+	if lw := h.Header().LastWritten; !lw.IsZero() {
+		t := lw.UTC()
+		rec.LastWrite = &t
+	}
+	return h, rec
+}
+
+// stringValue reads a string value, returning "" when absent or unreadable.
+func stringValue(k *hive.Key, name string) string {
+	v, err := k.Value(name)
+	if err != nil {
+		return ""
+	}
+	s, err := v.String()
+	if err != nil {
+		return ""
+	}
+	return cleanText(s)
+}
+
+// cleanText removes control characters so strings from disk cannot drive
+// the terminal.
+func cleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+}
+
+func (in *Installation) readCurrentVersion(h *hive.Hive, hivePath string, keys *keyCollector) {
+	cv, err := h.Key(keyCurrentVersion)
+	if err != nil {
+		in.warn(SevError, CodeInstallIncomplete, in.Root, map[string]string{"root": in.Root, "detail": fmt.Sprintf("%s: %v", keyCurrentVersion, err)})
+		return
+	}
+	in.ProductName = stringValue(cv, "ProductName")
+	in.EditionID = stringValue(cv, "EditionID")
+	in.CompositionEditionID = stringValue(cv, "CompositionEditionID")
+	in.DisplayVersion = stringValue(cv, "DisplayVersion")
+	if in.DisplayVersion == "" {
+		in.DisplayVersion = stringValue(cv, "ReleaseId")
+	}
+	in.CurrentBuild = stringValue(cv, "CurrentBuild")
+	if in.CurrentBuild == "" {
+		in.CurrentBuild = stringValue(cv, "CurrentBuildNumber")
+	}
+	if v, err := cv.Value("UBR"); err == nil {
+		if n, err := v.Uint32(); err == nil {
+			in.UBR = n
+		}
+	}
+	in.Version = versionString(cv, in.CurrentBuild, in.UBR)
+	in.InstallationType = stringValue(cv, "InstallationType")
+	in.ProductID = stringValue(cv, "ProductId")
+	in.RegisteredOwner = stringValue(cv, "RegisteredOwner")
+	in.RegisteredOrganization = stringValue(cv, "RegisteredOrganization")
+	if v, err := cv.Value("InstallDate"); err == nil {
+		if n, err := v.Uint32(); err == nil && n > 0 {
+			t := time.Unix(int64(n), 0).UTC()
+			in.InstallDate = &t
+		}
+	}
+	cvPath := hivePath + `:` + keyCurrentVersion
+	keys.fromPIDs(in, cv, cvPath, "")
+
+	for _, sub := range []string{"DefaultProductKey", "DefaultProductKey2"} {
+		if k, err := cv.Subkey(sub); err == nil {
+			keys.fromPIDs(in, k, cvPath+`\`+sub, sub)
+		}
+	}
+
+	if spp, err := h.Key(keySPP); err == nil {
+		sppPath := hivePath + `:` + keySPP
+		if s := stringValue(spp, "BackupProductKeyDefault"); s != "" {
+			keys.fromText(in, s, KeySource{Kind: "BackupProductKeyDefault", Path: sppPath + `!BackupProductKeyDefault`})
+		}
+		name := stringValue(spp, "KeyManagementServiceName")
+		port := stringValue(spp, "KeyManagementServicePort")
+		if name != "" || port != "" {
+			in.KMS = &KMSConfig{Name: name, Port: port}
+		}
+		in.TokenStore = stringValue(spp, "TokenStore")
+	}
+}
+
+func versionString(cv *hive.Key, build string, ubr uint32) string {
+	if build == "" {
+		return ""
+	}
+	major, minor := uint32(0), uint32(0)
+	if v, err := cv.Value("CurrentMajorVersionNumber"); err == nil {
+		major, _ = v.Uint32()
+	}
+	if v, err := cv.Value("CurrentMinorVersionNumber"); err == nil {
+		minor, _ = v.Uint32()
+	}
+	if major == 0 {
+		// Before Windows 10 the version lives in CurrentVersion ("6.1").
+		if s := stringValue(cv, "CurrentVersion"); s != "" {
+			if ubr > 0 {
+				return fmt.Sprintf("%s.%s.%d", s, build, ubr)
+			}
+			return s + "." + build
+		}
+		return build
+	}
+	return fmt.Sprintf("%d.%d.%s.%d", major, minor, build, ubr)
+}
+
+func (in *Installation) readSystem(h *hive.Hive) {
+	cs := "ControlSet001"
+	if sel, err := h.Key("Select"); err == nil {
+		if v, err := sel.Value("Current"); err == nil {
+			if n, err := v.Uint32(); err == nil && n > 0 && n < 1000 {
+				cs = fmt.Sprintf("ControlSet%03d", n)
+			}
+		}
+	}
+	if k, err := h.Key(cs + `\Control\ComputerName\ComputerName`); err == nil {
+		in.ComputerName = stringValue(k, "ComputerName")
+	}
+	if k, err := h.Key(cs + `\Control\ProductOptions`); err == nil {
+		in.ProductType = stringValue(k, "ProductType")
+	}
+}
+
+// sppCandidates lists the SPP and ClipSVC store files worth keeping, relative
+// to the volume root, by role.
+func sppCandidates(root, tokenStore string) [][2]string {
+	win := root
+	c := [][2]string{
+		{"tokens.dat", win + "/System32/spp/store/2.0/tokens.dat"},
+		{"data.dat", win + "/System32/spp/store/2.0/data.dat"},
+		{"cache.dat", win + "/System32/spp/store/2.0/cache/cache.dat"},
+		{"tokens.dat (Windows 8)", win + "/System32/spp/store/tokens.dat"},
+		{"data.dat (Windows 8)", win + "/System32/spp/store/data.dat"},
+		{"cache.dat (Windows 8)", win + "/System32/spp/store/cache/cache.dat"},
+		{"tokens.dat (Windows 7)", win + "/ServiceProfiles/NetworkService/AppData/Roaming/Microsoft/SoftwareProtectionPlatform/tokens.dat"},
+		{"tokens.dat (Vista)", win + "/ServiceProfiles/NetworkService/AppData/Roaming/Microsoft/SoftwareLicensing/tokens.dat"},
+		{"clipsvc-tokens.dat", "ProgramData/Microsoft/Windows/ClipSVC/tokens.dat"},
+	}
+	if ts := tokenStoreRel(tokenStore, root); ts != "" && !strings.EqualFold(ts, win+"/System32/spp/store/2.0") && !strings.EqualFold(ts, win+"/System32/spp/store") {
+		c = append(c,
+			[2]string{"tokens.dat (TokenStore)", ts + "/tokens.dat"},
+			[2]string{"data.dat (TokenStore)", ts + "/data.dat"},
+		)
+	}
+	return c
+}
+
+// tokenStoreRel maps the registry TokenStore value (e.g.
+// "%SystemRoot%\system32\spp\store\2.0") onto the volume.
+func tokenStoreRel(v, root string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return ""
+	}
+	v = strings.ReplaceAll(v, `\`, "/")
+	lower := strings.ToLower(v)
+	for _, prefix := range []string{"%systemroot%", "%windir%"} {
+		if strings.HasPrefix(lower, prefix) {
+			return path.Clean(root + v[len(prefix):])
+		}
+	}
+	if len(v) > 2 && v[1] == ':' {
+		return strings.TrimPrefix(path.Clean(v[2:]), "/")
+	}
+	return ""
+}
+
+func collectSPPFiles(fsys ntfs.FS, root string, in *Installation, opts Options) []*FileRecord {
+	out := []*FileRecord{}
+	storeFound := false
+	for _, c := range sppCandidates(root, in.TokenStore) {
+		info, err := fsys.Stat(c[1])
+		if errors.Is(err, ntfs.ErrNotFound) {
+			continue
+		}
+		rec := &FileRecord{Role: c[0], Path: winPath(c[1])}
+		out = append(out, rec)
+		if err != nil {
+			rec.Error = err.Error()
+			in.warn(SevWarning, CodeSPPFileError, rec.Path, map[string]string{"path": rec.Path, "error": err.Error()})
+			continue
+		}
+		rec.Size = info.Size
+		rec.MFTRef = info.MFTRef
+		if !info.Modified.IsZero() {
+			t := info.Modified.UTC()
+			rec.Modified = &t
+		}
+		sum, err := hashFile(fsys, c[1], opts.MaxHashSize)
+		if err != nil {
+			rec.Error = err.Error()
+			in.warn(SevWarning, CodeSPPFileError, rec.Path, map[string]string{"path": rec.Path, "error": err.Error()})
+			continue
+		}
+		rec.SHA256 = sum
+		if strings.HasPrefix(c[0], "tokens.dat") {
+			storeFound = true
+		}
+	}
+	if !storeFound {
+		in.warn(SevWarning, CodeNoSPPStore, winPath(root+"/System32/spp/store"), map[string]string{"path": winPath(root + "/System32/spp/store")})
+	}
+	return out
+}
+
+// noteGenericOnly warns when every key found is a generic one: such a key
+// never activates by itself.
+func (in *Installation) noteGenericOnly() {
+	if len(in.Keys) == 0 {
+		return
+	}
+	for _, k := range in.Keys {
+		if k.Class != "generic" {
+			return
+		}
+	}
+	in.warn(SevInfo, CodeGenericKeyOnly, in.Root, map[string]string{"key": in.Keys[0].Key})
+}

@@ -1,0 +1,150 @@
+package rescue
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/actrescue/actrescue/hive"
+	"github.com/actrescue/actrescue/license"
+	"github.com/actrescue/actrescue/ntfs"
+)
+
+// keyCollector merges identical keys found in several places into one
+// KeyRecord that lists every source, in discovery order.
+type keyCollector struct {
+	order []*KeyRecord
+	byKey map[string]*KeyRecord
+}
+
+func (c *keyCollector) records() []*KeyRecord {
+	if c.order == nil {
+		return []*KeyRecord{}
+	}
+	return c.order
+}
+
+// add records key from src; details fills fields the first source that
+// knows them provides (edition, channel, activation ID from PID4).
+func (c *keyCollector) add(key string, src KeySource, details func(*KeyRecord)) {
+	if c.byKey == nil {
+		c.byKey = map[string]*KeyRecord{}
+	}
+	rec, ok := c.byKey[key]
+	if !ok {
+		rec = newKeyRecord(key)
+		c.byKey[key] = rec
+		c.order = append(c.order, rec)
+	}
+	rec.Sources = append(rec.Sources, src)
+	if details != nil {
+		details(rec)
+	}
+}
+
+func newKeyRecord(key string) *KeyRecord {
+	rec := &KeyRecord{Key: key, Format: "legacy", Class: string(license.ClassUnknown)}
+	if k, err := license.ParseKey(key); err == nil {
+		rec.Format = "pkey2009"
+		valid := k.ChecksumValid()
+		rec.ChecksumValid = &valid
+	}
+	info := license.Classify(key)
+	rec.Class = string(info.Class)
+	rec.KnownProduct = info.Product
+	rec.KnownEdition = info.Edition
+	return rec
+}
+
+func setIfEmpty(dst *string, v string) {
+	if *dst == "" {
+		*dst = cleanText(v)
+	}
+}
+
+// fromPIDs decodes DigitalProductId and DigitalProductId4 under k.
+// label prefixes the source kind (e.g. "DefaultProductKey").
+func (c *keyCollector) fromPIDs(in *Installation, k *hive.Key, keyPath, label string) {
+	kind := func(v string) string {
+		if label == "" {
+			return v
+		}
+		return label + `\` + v
+	}
+	if v, err := k.Value("DigitalProductId"); err == nil {
+		where := keyPath + `!DigitalProductId`
+		pid, err := license.DecodeDigitalProductID(v.Bytes())
+		switch {
+		case errors.Is(err, license.ErrNoKey) || (err == nil && !pid.KeyPresent):
+			in.warn(SevInfo, CodeKeyMissing, where, map[string]string{"value": where})
+		case err != nil:
+			in.warn(SevWarning, CodeKeyUnreadable, where, map[string]string{"value": where, "error": err.Error()})
+		default:
+			c.add(pid.Key, KeySource{Kind: kind("DigitalProductId"), Path: where}, func(r *KeyRecord) {
+				setIfEmpty(&r.ProductID, pid.ProductID)
+			})
+		}
+	}
+	if v, err := k.Value("DigitalProductId4"); err == nil {
+		where := keyPath + `!DigitalProductId4`
+		pid, err := license.DecodeDigitalProductID4(v.Bytes())
+		switch {
+		case errors.Is(err, license.ErrNoKey) || (err == nil && !pid.KeyPresent):
+			in.warn(SevInfo, CodeKeyMissing, where, map[string]string{"value": where})
+		case err != nil:
+			in.warn(SevWarning, CodeKeyUnreadable, where, map[string]string{"value": where, "error": err.Error()})
+		default:
+			c.add(pid.Key, KeySource{Kind: kind("DigitalProductId4"), Path: where}, func(r *KeyRecord) {
+				setIfEmpty(&r.Channel, pid.Channel)
+				setIfEmpty(&r.Edition, pid.Edition)
+				setIfEmpty(&r.ActivationID, pid.ActivationID)
+				setIfEmpty(&r.PartNumber, pid.PartNumber)
+			})
+		}
+	}
+}
+
+// fromText records a key stored as text (BackupProductKeyDefault).
+func (c *keyCollector) fromText(in *Installation, text string, src KeySource) {
+	norm, err := license.NormalizeKey(text)
+	if err != nil {
+		in.warn(SevWarning, CodeKeyUnreadable, src.Path, map[string]string{"value": src.Path, "error": err.Error()})
+		return
+	}
+	c.add(norm, src, nil)
+}
+
+// hashFile streams a file through SHA-256.
+func hashFile(fsys ntfs.FS, p string, max int64) (string, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return "", err
+	}
+	if f.Size() > max {
+		return "", fmt.Errorf("%s is %d bytes, more than the %d-byte limit", winPath(p), f.Size(), max)
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, f.Size())); err != nil {
+		return "", fmt.Errorf("read %s: %w", winPath(p), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// mask hides every key in the report but its last five characters.
+func (r *Report) mask() {
+	for _, t := range r.Targets {
+		for _, in := range t.Installations {
+			for _, k := range in.Keys {
+				k.Key = license.MaskKey(k.Key)
+			}
+			for i := range in.Warnings {
+				if key, ok := in.Warnings[i].Params["key"]; ok {
+					in.Warnings[i].Params["key"] = license.MaskKey(key)
+					in.Warnings[i].Message = Message("en", in.Warnings[i].Code, in.Warnings[i].Params)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,190 @@
+package rescue
+
+import "time"
+
+// SchemaVersion is the version of the JSON report. Bump it on any
+// incompatible change and record the change in docs/report-schema.md.
+const SchemaVersion = 1
+
+// Report is the result of one scan over one or more targets.
+type Report struct {
+	SchemaVersion int             `json:"schema_version"`
+	Tool          ToolInfo        `json:"tool"`
+	GeneratedAt   time.Time       `json:"generated_at"`
+	Masked        bool            `json:"masked"`
+	Targets       []*TargetReport `json:"targets"`
+	Firmware      *FirmwareReport `json:"firmware,omitempty"`
+	Summary       Summary         `json:"summary"`
+}
+
+// ToolInfo identifies the binary that wrote a report.
+type ToolInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+}
+
+// Summary counts what a report holds.
+type Summary struct {
+	Targets       int `json:"targets"`
+	Installations int `json:"installations"`
+	Keys          int `json:"keys"`
+	Warnings      int `json:"warnings"`
+	Errors        int `json:"errors"`
+}
+
+// TargetReport describes one scanned target: an image file, a block
+// device, or a mounted Windows folder.
+type TargetReport struct {
+	Path          string             `json:"path"`
+	Kind          string             `json:"kind"` // "image", "device", "folder", "memory"
+	Size          int64              `json:"size,omitempty"`
+	SectorSize    int                `json:"sector_size,omitempty"`
+	Table         string             `json:"partition_table,omitempty"` // "gpt", "mbr", "none"
+	DiskGUID      string             `json:"disk_guid,omitempty"`
+	Partitions    []*PartitionReport `json:"partitions,omitempty"`
+	Installations []*Installation    `json:"installations"`
+	Warnings      []Warning          `json:"warnings,omitempty"`
+	Error         *Problem           `json:"error,omitempty"`
+	BytesRead     int64              `json:"bytes_read"`
+	ReadCalls     int64              `json:"read_calls"`
+	Elapsed       Duration           `json:"elapsed"`
+}
+
+// PartitionReport describes one partition (or the whole volume of an
+// unpartitioned image).
+type PartitionReport struct {
+	Index      int    `json:"index"`
+	Start      int64  `json:"start"`
+	Size       int64  `json:"size"`
+	Type       string `json:"type,omitempty"`
+	Name       string `json:"name,omitempty"`
+	GUID       string `json:"guid,omitempty"`
+	Logical    bool   `json:"logical,omitempty"`
+	Bootable   bool   `json:"bootable,omitempty"`
+	Content    string `json:"content"` // ntfs, bitlocker, fat, exfat, other, empty, unreadable
+	Label      string `json:"label,omitempty"`
+	Windows    bool   `json:"windows_found"`
+	Dirty      bool   `json:"ntfs_dirty,omitempty"`
+	Hibernated string `json:"hibernation,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Installation is one Windows installation found on a volume.
+type Installation struct {
+	ID        string `json:"id"` // stable within a report: "1", "2", …
+	Target    string `json:"target"`
+	Partition int    `json:"partition"` // 0 for a folder or unpartitioned volume
+	Root      string `json:"root"`      // e.g. `\Windows`
+
+	Name                   string     `json:"name"` // corrected marketing name, e.g. "Windows 11 Pro"
+	ProductName            string     `json:"product_name"`
+	EditionID              string     `json:"edition_id,omitempty"`
+	CompositionEditionID   string     `json:"composition_edition_id,omitempty"`
+	DisplayVersion         string     `json:"display_version,omitempty"`
+	CurrentBuild           string     `json:"current_build,omitempty"`
+	UBR                    uint32     `json:"ubr,omitempty"`
+	Version                string     `json:"version,omitempty"` // 10.0.26100.2771
+	InstallationType       string     `json:"installation_type,omitempty"`
+	InstallDate            *time.Time `json:"install_date,omitempty"`
+	ProductID              string     `json:"product_id,omitempty"`
+	RegisteredOwner        string     `json:"registered_owner,omitempty"`
+	RegisteredOrganization string     `json:"registered_organization,omitempty"`
+	ComputerName           string     `json:"computer_name,omitempty"`
+	ProductType            string     `json:"product_type,omitempty"` // WinNT, ServerNT, LanmanNT
+	Evaluation             bool       `json:"evaluation,omitempty"`
+
+	TokenStore string        `json:"token_store,omitempty"` // SoftwareProtectionPlatform!TokenStore
+	KMS        *KMSConfig    `json:"kms,omitempty"`
+	Keys       []*KeyRecord  `json:"keys"`
+	SPPFiles   []*FileRecord `json:"spp_files"`
+	Hives      []*HiveRecord `json:"hives"`
+	Warnings   []Warning     `json:"warnings,omitempty"`
+}
+
+// KMSConfig holds the KMS client settings of an installation.
+type KMSConfig struct {
+	Name string `json:"name,omitempty"`
+	Port string `json:"port,omitempty"`
+}
+
+// KeyRecord is one distinct product key with every place it was found.
+type KeyRecord struct {
+	Key           string      `json:"key"`    // masked when Report.Masked
+	Format        string      `json:"format"` // "pkey2009" (with N) or "legacy"
+	ChecksumValid *bool       `json:"checksum_valid,omitempty"`
+	Class         string      `json:"class"` // generic, kms-client, unknown
+	KnownProduct  string      `json:"known_product,omitempty"`
+	KnownEdition  string      `json:"known_edition,omitempty"`
+	Channel       string      `json:"channel,omitempty"` // from DigitalProductId4, e.g. Retail, OEM:DM, Volume:GVLK
+	Edition       string      `json:"edition,omitempty"` // from DigitalProductId4
+	ActivationID  string      `json:"activation_id,omitempty"`
+	PartNumber    string      `json:"part_number,omitempty"`
+	ProductID     string      `json:"product_id,omitempty"`
+	Sources       []KeySource `json:"sources"`
+}
+
+// KeySource says where a key was read.
+type KeySource struct {
+	Kind string `json:"kind"` // DigitalProductId, DigitalProductId4, BackupProductKeyDefault, DefaultProductKey, DefaultProductKey2
+	Path string `json:"path"` // hive file path on the volume plus registry path and value
+}
+
+// FileRecord is a file of activation evidence (SPP store, ClipSVC store).
+type FileRecord struct {
+	Role     string     `json:"role"` // tokens.dat, data.dat, cache.dat, clipsvc-tokens.dat, …
+	Path     string     `json:"path"`
+	Size     int64      `json:"size"`
+	SHA256   string     `json:"sha256,omitempty"`
+	MFTRef   string     `json:"mft_ref,omitempty"`
+	Modified *time.Time `json:"modified,omitempty"`
+	Error    string     `json:"error,omitempty"`
+}
+
+// HiveRecord describes a registry hive that was read.
+type HiveRecord struct {
+	Name      string     `json:"name"` // SOFTWARE, SYSTEM
+	Path      string     `json:"path"`
+	Size      int64      `json:"size"`
+	Dirty     bool       `json:"dirty"`
+	Sequences [2]uint32  `json:"sequences"`
+	LastWrite *time.Time `json:"last_written,omitempty"`
+	Error     string     `json:"error,omitempty"`
+}
+
+// FirmwareReport is filled when the scan runs on the host whose firmware
+// is being read (issue "Firmware"); for image targets it is omitted and
+// Note explains why.
+type FirmwareReport struct {
+	Note string `json:"note,omitempty"`
+}
+
+// Severity orders warnings.
+type Severity string
+
+// Severities.
+const (
+	SevInfo    Severity = "info"
+	SevWarning Severity = "warning"
+	SevError   Severity = "error"
+)
+
+// Warning is a condition the user should know about. Code is stable and
+// selects the localized message; Where names the place; Params fill the
+// message template.
+type Warning struct {
+	Code     string            `json:"code"`
+	Severity Severity          `json:"severity"`
+	Where    string            `json:"where,omitempty"`
+	Message  string            `json:"message"` // English, filled from Code
+	Params   map[string]string `json:"params,omitempty"`
+}
+
+// Problem is a failure that stopped a whole target.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Duration marshals as seconds with millisecond precision.
+type Duration time.Duration

@@ -1,0 +1,252 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/actrescue/actrescue/rescue"
+)
+
+// TextOptions tune the plain-text report.
+type TextOptions struct {
+	Lang    string // "en" (default) or "fr"
+	Verbose bool   // also list partitions and hashes
+}
+
+type labels struct {
+	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
+	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
+	readStats, masked, errorLabel, hive, dirty, evaluation string
+}
+
+var textLabels = map[string]labels{
+	"en": {
+		target: "Target", table: "partition table", partitions: "Partitions", installs: "Windows installations",
+		noInstall: "No Windows installation found.", keys: "Product keys", noKeys: "no product key found in the registry",
+		sources: "found in", spp: "SPP store", noSPP: "none found", warnings: "Warnings", edition: "Edition",
+		version: "Version", installed: "Installed", computer: "Computer", owner: "Owner", productID: "Product ID",
+		kms: "KMS host", class: "class", channel: "channel", checksum: "checksum", valid: "valid", invalid: "INVALID",
+		readStats: "read", masked: "(keys masked)", errorLabel: "ERROR", hive: "Hive", dirty: "dirty", evaluation: "evaluation edition",
+	},
+	"fr": {
+		target: "Cible", table: "table de partitions", partitions: "Partitions", installs: "Installations de Windows",
+		noInstall: "Aucune installation de Windows trouvée.", keys: "Clés de produit", noKeys: "aucune clé de produit trouvée dans le registre",
+		sources: "trouvée dans", spp: "Magasin SPP", noSPP: "aucun fichier trouvé", warnings: "Avertissements", edition: "Édition",
+		version: "Version", installed: "Installé le", computer: "Ordinateur", owner: "Propriétaire", productID: "ID de produit",
+		kms: "Hôte KMS", class: "classe", channel: "canal", checksum: "somme de contrôle", valid: "valide", invalid: "INVALIDE",
+		readStats: "lu", masked: "(clés masquées)", errorLabel: "ERREUR", hive: "Ruche", dirty: "sale", evaluation: "édition d'évaluation",
+	},
+}
+
+var classNames = map[string]map[string]string{
+	"en": {"generic": "generic (installs an edition, never activates)", "kms-client": "KMS client (GVLK, needs a KMS host)", "unknown": "not a published key (possibly the real key)"},
+	"fr": {"generic": "générique (installe une édition, n'active jamais)", "kms-client": "client KMS (GVLK, nécessite un hôte KMS)", "unknown": "clé non publiée (peut-être la vraie clé)"},
+}
+
+// WriteText writes the human-readable report.
+func WriteText(w io.Writer, rep *rescue.Report, opts TextOptions) error {
+	lang := opts.Lang
+	if _, ok := textLabels[lang]; !ok {
+		lang = "en"
+	}
+	L := textLabels[lang]
+	p := &printer{w: w}
+	for i, t := range rep.Targets {
+		if i > 0 {
+			p.line("")
+		}
+		writeTarget(p, t, L, lang, opts)
+	}
+	if rep.Masked {
+		p.line(L.masked)
+	}
+	return p.err
+}
+
+func writeTarget(p *printer, t *rescue.TargetReport, L labels, lang string, opts TextOptions) {
+	head := fmt.Sprintf("%s: %s", L.target, Clean(t.Path))
+	if t.Size > 0 {
+		head += fmt.Sprintf(" (%s", humanSize(t.Size))
+		if t.Table != "" {
+			head += fmt.Sprintf(", %s %s", L.table, t.Table)
+		}
+		head += ")"
+	}
+	p.line(head)
+	if t.Error != nil {
+		p.line("  %s: %s", L.errorLabel, Clean(rescue.Message(lang, t.Error.Code, paramsFor(t))))
+		return
+	}
+	if opts.Verbose && len(t.Partitions) > 0 {
+		p.line("  %s:", L.partitions)
+		for _, pr := range t.Partitions {
+			mark := ""
+			if pr.Windows {
+				mark = "  [Windows]"
+			}
+			p.line("    #%d  %-10s %9s  %-22s %s%s", pr.Index, pr.Content, humanSize(pr.Size), Clean(pr.Type), Clean(pr.Name), mark)
+		}
+	}
+	if len(t.Installations) == 0 {
+		p.line("  %s", L.noInstall)
+	}
+	for _, in := range t.Installations {
+		writeInstall(p, in, L, lang, opts)
+	}
+	if len(t.Warnings) > 0 {
+		p.line("  %s:", L.warnings)
+		for _, wr := range t.Warnings {
+			p.line("    - %s", Clean(wr.Localize(lang)))
+		}
+	}
+	if t.BytesRead > 0 {
+		p.line("  (%s %s in %d calls, %s)", L.readStats, humanSize(t.BytesRead), t.ReadCalls, time.Duration(t.Elapsed).Round(time.Millisecond))
+	}
+}
+
+func paramsFor(t *rescue.TargetReport) map[string]string {
+	msg := t.Error.Message
+	return map[string]string{"target": t.Path, "error": strings.TrimPrefix(msg, "cannot read "+t.Path+": ")}
+}
+
+func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, opts TextOptions) {
+	where := in.Root
+	if in.Partition > 0 {
+		where = fmt.Sprintf("#%d %s", in.Partition, in.Root)
+	}
+	p.line("")
+	p.line("  [%s] %s  (%s)", in.ID, Clean(in.Name), Clean(where))
+	ver := in.DisplayVersion
+	if in.Version != "" {
+		if ver != "" {
+			ver += ", "
+		}
+		ver += "build " + in.Version
+	}
+	if ver != "" {
+		p.line("      %-12s %s", L.version+":", Clean(ver))
+	}
+	ed := in.EditionID
+	if in.CompositionEditionID != "" && in.CompositionEditionID != in.EditionID {
+		ed += " (composition: " + in.CompositionEditionID + ")"
+	}
+	if in.Evaluation {
+		ed += " - " + L.evaluation
+	}
+	if ed != "" {
+		p.line("      %-12s %s", L.edition+":", Clean(ed))
+	}
+	if in.InstallDate != nil {
+		p.line("      %-12s %s", L.installed+":", in.InstallDate.Format("2006-01-02 15:04 UTC"))
+	}
+	if in.ComputerName != "" {
+		p.line("      %-12s %s", L.computer+":", Clean(in.ComputerName))
+	}
+	if in.RegisteredOwner != "" {
+		p.line("      %-12s %s", L.owner+":", Clean(strings.TrimSpace(in.RegisteredOwner+" "+in.RegisteredOrganization)))
+	}
+	if in.ProductID != "" {
+		p.line("      %-12s %s", L.productID+":", Clean(in.ProductID))
+	}
+	if in.KMS != nil {
+		p.line("      %-12s %s:%s", L.kms+":", Clean(in.KMS.Name), Clean(in.KMS.Port))
+	}
+	p.line("    %s:", L.keys)
+	if len(in.Keys) == 0 {
+		p.line("      %s", L.noKeys)
+	}
+	for _, k := range in.Keys {
+		cls := classNames[lang][k.Class]
+		if cls == "" {
+			cls = k.Class
+		}
+		if k.KnownProduct != "" {
+			cls += ": " + k.KnownProduct
+		}
+		p.line("      %s  %s", Clean(k.Key), cls)
+		var extra []string
+		if k.Channel != "" {
+			extra = append(extra, L.channel+" "+k.Channel)
+		}
+		if k.Edition != "" {
+			extra = append(extra, k.Edition)
+		}
+		if k.ChecksumValid != nil {
+			v := L.valid
+			if !*k.ChecksumValid {
+				v = L.invalid
+			}
+			extra = append(extra, L.checksum+" "+v)
+		}
+		if len(extra) > 0 {
+			p.line("        %s", Clean(strings.Join(extra, ", ")))
+		}
+		kinds := make([]string, 0, len(k.Sources))
+		for _, s := range k.Sources {
+			kinds = append(kinds, s.Kind)
+		}
+		p.line("        %s: %s", L.sources, Clean(strings.Join(kinds, ", ")))
+	}
+	p.line("    %s:", L.spp)
+	if len(in.SPPFiles) == 0 {
+		p.line("      %s", L.noSPP)
+	}
+	for _, f := range in.SPPFiles {
+		if f.Error != "" {
+			p.line("      %-36s %s: %s", Clean(f.Path), L.errorLabel, Clean(f.Error))
+			continue
+		}
+		sum := f.SHA256
+		if !opts.Verbose && len(sum) > 16 {
+			sum = sum[:16] + "…"
+		}
+		p.line("      %-56s %9s  sha256 %s", Clean(f.Path), humanSize(f.Size), sum)
+	}
+	if len(in.Warnings) > 0 {
+		p.line("    %s:", L.warnings)
+		for _, wr := range in.Warnings {
+			p.line("      - %s", Clean(wr.Localize(lang)))
+		}
+	}
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) line(format string, args ...any) {
+	if p.err != nil {
+		return
+	}
+	_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 5; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// Clean removes control and escape characters from text that came from a
+// disk before it reaches a terminal.
+func Clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' {
+			return ' '
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}
