@@ -6,6 +6,9 @@
 package testenv
 
 import (
+	"io"
+
+	"github.com/ulikunitz/xz"
 	"os"
 	"path/filepath"
 	"testing"
@@ -72,4 +75,24 @@ func Fixture(t testing.TB, name string) string {
 		t.Fatalf("fixture %s missing: run `make fixtures`", p)
 	}
 	return p
+}
+
+// SharedXZ returns the decompressed bytes of an xz file in the shared
+// corpus, skipping the test when it is absent.
+func SharedXZ(t testing.TB, rel string) []byte {
+	t.Helper()
+	f, err := os.Open(SharedFile(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := xz.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+	b, err := io.ReadAll(io.LimitReader(r, 256<<20))
+	if err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+	return b
 }

@@ -1,0 +1,240 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sync/atomic"
+)
+
+// Sentinel errors callers branch on.
+var (
+	// ErrIsDirectory means the path is a folder: scan it as a mounted volume.
+	ErrIsDirectory = errors.New("image: target is a directory")
+	// ErrPermission means the target exists but may not be read.
+	ErrPermission = errors.New("image: permission denied")
+	// ErrNoSuchTarget means the path does not exist.
+	ErrNoSuchTarget = errors.New("image: no such target")
+	// ErrNotDisk means the path is neither a regular file nor a block device.
+	ErrNotDisk = errors.New("image: not a disk, partition or image file")
+	// ErrOutOfRange is returned for reads outside a target or partition.
+	ErrOutOfRange = errors.New("image: read outside the target")
+	// ErrEmpty means the target has zero size.
+	ErrEmpty = errors.New("image: target is empty")
+)
+
+// Kind tells what a Target is backed by.
+type Kind int
+
+// Target kinds.
+const (
+	KindFile Kind = iota
+	KindDevice
+	KindMemory
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindFile:
+		return "image-file"
+	case KindDevice:
+		return "block-device"
+	case KindMemory:
+		return "memory"
+	}
+	return "unknown"
+}
+
+// Target is an open, read-only disk, partition or image.
+type Target struct {
+	Path       string
+	Size       int64
+	SectorSize int // logical sector size; 512 unless the device says otherwise
+	Kind       Kind
+
+	r      io.ReaderAt
+	closer io.Closer
+	bytes  atomic.Int64
+	calls  atomic.Int64
+}
+
+// Open opens path read-only. A directory gives ErrIsDirectory.
+func Open(path string) (*Target, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: %w", path, ErrIsDirectory)
+	}
+	mode := st.Mode()
+	if !mode.IsRegular() && mode&fs.ModeDevice == 0 {
+		return nil, fmt.Errorf("%s: %w (mode %s)", path, ErrNotDisk, mode.Type())
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	t := &Target{Path: path, SectorSize: 512, Kind: KindFile, r: f, closer: f}
+	if mode.IsRegular() {
+		t.Size = st.Size()
+	} else {
+		t.Kind = KindDevice
+		size, sector, err := deviceGeometry(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: read device size: %w", path, err)
+		}
+		t.Size, t.SectorSize = size, sector
+		t.r = &alignedReader{r: f, sector: int64(sector), size: size}
+	}
+	if t.Size <= 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
+	}
+	return t, nil
+}
+
+func openError(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: %w", path, ErrNoSuchTarget)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: %w: run as root (sudo), or from an elevated prompt on Windows", path, ErrPermission)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// OpenBytes wraps an in-memory image (the embedded demo disk, tests).
+func OpenBytes(name string, b []byte) *Target {
+	return &Target{Path: name, Size: int64(len(b)), SectorSize: 512, Kind: KindMemory, r: bytesReaderAt(b)}
+}
+
+// OpenReader wraps any io.ReaderAt of a known size as a target.
+func OpenReader(name string, r io.ReaderAt, size int64) *Target {
+	return &Target{Path: name, Size: size, SectorSize: 512, Kind: KindMemory, r: r}
+}
+
+type bytesReaderAt []byte
+
+func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off >= int64(len(b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// ReadAt reads from the target, counting bytes and calls. Reads that start
+// past the end return io.EOF; reads that cross it are truncated with io.EOF.
+func (t *Target) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("%s: offset %d: %w", t.Path, off, ErrOutOfRange)
+	}
+	if off >= t.Size {
+		return 0, io.EOF
+	}
+	want := p
+	if rem := t.Size - off; int64(len(p)) > rem {
+		want = p[:rem]
+	}
+	t.calls.Add(1)
+	n, err := t.r.ReadAt(want, off)
+	t.bytes.Add(int64(n))
+	if err == nil && len(want) < len(p) {
+		err = io.EOF
+	}
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s: read %d bytes at offset %d: %w", t.Path, len(want), off, err)
+	}
+	return n, err
+}
+
+// BytesRead returns how many bytes were read from the target so far.
+func (t *Target) BytesRead() int64 { return t.bytes.Load() }
+
+// ReadCalls returns how many read calls reached the target so far.
+func (t *Target) ReadCalls() int64 { return t.calls.Load() }
+
+// Close releases the target.
+func (t *Target) Close() error {
+	if t.closer == nil {
+		return nil
+	}
+	return t.closer.Close()
+}
+
+// alignedReader turns arbitrary reads into sector-aligned reads, as raw
+// devices (Windows \\.\PhysicalDriveN, some Linux drivers) require.
+type alignedReader struct {
+	r      io.ReaderAt
+	sector int64
+	size   int64
+}
+
+func (a *alignedReader) ReadAt(p []byte, off int64) (int, error) {
+	if off%a.sector == 0 && int64(len(p))%a.sector == 0 {
+		return a.r.ReadAt(p, off)
+	}
+	start := off - off%a.sector
+	end := off + int64(len(p))
+	if rem := end % a.sector; rem != 0 {
+		end += a.sector - rem
+	}
+	if end > a.size {
+		end = a.size
+	}
+	if end <= start {
+		return 0, io.EOF
+	}
+	buf := make([]byte, end-start)
+	n, err := a.r.ReadAt(buf, start)
+	skip := int(off - start)
+	if n <= skip {
+		if err == nil {
+			err = io.EOF
+		}
+		return 0, err
+	}
+	c := copy(p, buf[skip:n])
+	if c < len(p) && err == nil {
+		err = io.EOF
+	}
+	if c == len(p) {
+		err = nil
+	}
+	return c, err
+}
+
+// bounded is an io.ReaderAt limited to [0, size) of an underlying reader.
+// Unlike io.SectionReader it reports reads that start past the end with
+// ErrOutOfRange, so a parser that strays is told so.
+type bounded struct {
+	r     io.ReaderAt
+	base  int64
+	size  int64
+	where string
+}
+
+func (b *bounded) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > b.size {
+		return 0, fmt.Errorf("%s: read at offset %d of a %d-byte extent: %w", b.where, off, b.size, ErrOutOfRange)
+	}
+	if off == b.size {
+		return 0, io.EOF
+	}
+	want := p
+	if rem := b.size - off; int64(len(p)) > rem {
+		want = p[:rem]
+	}
+	n, err := b.r.ReadAt(want, b.base+off)
+	if err == nil && len(want) < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
