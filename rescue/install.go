@@ -60,6 +60,7 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 		in.Hives = append(in.Hives, rec)
 		in.noteDirty(rec)
 		in.readSystem(sys)
+		in.readHistory(sys, rec.Path, &keys)
 	}
 	in.Keys = keys.records()
 	in.noteGenericOnly()

@@ -139,6 +139,11 @@ func (r *Report) mask() {
 			for _, k := range in.Keys {
 				k.Key = license.MaskKey(k.Key)
 			}
+			for _, e := range in.History {
+				for i := range e.Keys {
+					e.Keys[i] = license.MaskKey(e.Keys[i])
+				}
+			}
 			for i := range in.Warnings {
 				if key, ok := in.Warnings[i].Params["key"]; ok {
 					in.Warnings[i].Params["key"] = license.MaskKey(key)

@@ -94,12 +94,15 @@ type Installation struct {
 	ProductType            string     `json:"product_type,omitempty"` // WinNT, ServerNT, LanmanNT
 	Evaluation             bool       `json:"evaluation,omitempty"`
 
-	TokenStore string        `json:"token_store,omitempty"` // SoftwareProtectionPlatform!TokenStore
-	KMS        *KMSConfig    `json:"kms,omitempty"`
-	Keys       []*KeyRecord  `json:"keys"`
-	SPPFiles   []*FileRecord `json:"spp_files"`
-	Hives      []*HiveRecord `json:"hives"`
-	Warnings   []Warning     `json:"warnings,omitempty"`
+	TokenStore string       `json:"token_store,omitempty"` // SoftwareProtectionPlatform!TokenStore
+	KMS        *KMSConfig   `json:"kms,omitempty"`
+	Keys       []*KeyRecord `json:"keys"`
+	// History lists the feature updates recorded under SYSTEM\Setup\Source
+	// OS, oldest first.
+	History  []*HistoryEntry `json:"history,omitempty"`
+	SPPFiles []*FileRecord   `json:"spp_files"`
+	Hives    []*HiveRecord   `json:"hives"`
+	Warnings []Warning       `json:"warnings,omitempty"`
 }
 
 // KMSConfig holds the KMS client settings of an installation.

@@ -276,6 +276,16 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return []byte(strconv.FormatFloat(time.Duration(d).Seconds(), 'f', 3, 64)), nil
 }
 
+// UnmarshalJSON reads a Duration written as seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("duration: %w", err)
+	}
+	*d = Duration(f * float64(time.Second))
+	return nil
+}
+
 // ScanTargets scans targets that are already open (the embedded demo disk,
 // in-memory images). The caller closes them.
 func ScanTargets(ctx context.Context, targets []*image.Target, opts Options) *Report {
