@@ -29,11 +29,12 @@ test:
 fmt:
 	gofmt -l -w .
 
-# Regenerate the committed fixtures (needs root, /dev/fuse and the Debian
+# Regenerate the committed fixtures (needs the Debian
 # tools listed in testdata/README.md), then refresh the embedded demo disk.
 fixtures:
 	bash testdata/gen/make-fixtures.sh testdata
 	cp testdata/gpt-win11.img.d2.zst cmd/actrescue/demo.img.d2.zst
+	cd testdata && sha256sum -- *.d2.zst > SHA256SUMS
 
 # Run every fuzz target for FUZZTIME each.
 fuzz:
