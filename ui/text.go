@@ -18,7 +18,7 @@ type TextOptions struct {
 type labels struct {
 	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
 	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
-	readStats, masked, errorLabel, hive, dirty, evaluation string
+	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate string
 }
 
 var textLabels = map[string]labels{
@@ -29,6 +29,7 @@ var textLabels = map[string]labels{
 		version: "Version", installed: "Installed", computer: "Computer", owner: "Owner", productID: "Product ID",
 		kms: "KMS host", class: "class", channel: "channel", checksum: "checksum", valid: "valid", invalid: "INVALID",
 		readStats: "read", masked: "(keys masked)", errorLabel: "ERROR", hive: "Hive", dirty: "dirty", evaluation: "evaluation edition",
+		history: "Upgrade history (oldest first; the key names' dates are labels only)", noDate: "date unknown",
 	},
 	"fr": {
 		target: "Cible", table: "table de partitions", partitions: "Partitions", installs: "Installations de Windows",
@@ -37,6 +38,7 @@ var textLabels = map[string]labels{
 		version: "Version", installed: "Installé le", computer: "Ordinateur", owner: "Propriétaire", productID: "ID de produit",
 		kms: "Hôte KMS", class: "classe", channel: "canal", checksum: "somme de contrôle", valid: "valide", invalid: "INVALIDE",
 		readStats: "lu", masked: "(clés masquées)", errorLabel: "ERREUR", hive: "Ruche", dirty: "sale", evaluation: "édition d'évaluation",
+		history: "Historique des mises à niveau (du plus ancien ; la date du nom de clé n'est qu'une étiquette)", noDate: "date inconnue",
 	},
 }
 
@@ -188,6 +190,31 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			kinds = append(kinds, s.Kind)
 		}
 		p.line("        %s: %s", L.sources, Clean(strings.Join(kinds, ", ")))
+		if opts.Verbose {
+			for _, s := range k.Sources {
+				p.line("          %s", Clean(s.Path))
+			}
+		}
+	}
+	if len(in.History) > 0 {
+		p.line("    %s:", L.history)
+		for _, e := range in.History {
+			when := L.noDate
+			switch {
+			case e.InstallTime != nil:
+				when = e.InstallTime.Format("2006-01-02")
+			case e.InstallDate != nil:
+				when = e.InstallDate.Format("2006-01-02")
+			case e.LastWrite != nil:
+				when = e.LastWrite.Format("2006-01-02") + "*"
+			}
+			ver := strings.TrimSpace(e.DisplayVersion + " " + e.CurrentBuild)
+			line := fmt.Sprintf("      %-10s  %s %s", when, Clean(e.Name), Clean(ver))
+			if len(e.Keys) > 0 {
+				line += "  " + Clean(strings.Join(e.Keys, ", "))
+			}
+			p.line("%s", line)
+		}
 	}
 	p.line("    %s:", L.spp)
 	if len(in.SPPFiles) == 0 {
