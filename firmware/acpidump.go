@@ -33,9 +33,10 @@ func ParseAcpidump(text []byte) (map[string][][]byte, error) {
 
 // dumpTable is one table of an acpidump text, in dump order.
 type dumpTable struct {
-	sig  string
-	line int // line number of the header line
-	raw  []byte
+	sig   string
+	line  int  // line number of the header line
+	loose bool // header without "@ 0x…": ignored if no data follows
+	raw   []byte
 }
 
 func parseDump(text []byte) ([]dumpTable, error) {
@@ -49,7 +50,7 @@ func parseDump(text []byte) ([]dumpTable, error) {
 	)
 	flush := func() {
 		switch {
-		case cur == nil || bad:
+		case cur == nil || bad || (cur.loose && len(cur.raw) == 0):
 		case len(cur.raw) == 0:
 			errs = append(errs, fmt.Errorf("acpidump line %d: table %s has no data lines: %w (the dump is cut short)", cur.line, cur.sig, ErrBadDump))
 		default:
@@ -77,9 +78,9 @@ func parseDump(text []byte) ([]dumpTable, error) {
 			}
 			continue
 		}
-		if name, ok := parseHeaderLine(s); ok {
+		if name, loose, ok := parseHeaderLine(s); ok {
 			flush()
-			cur = &dumpTable{sig: name, line: lineNo}
+			cur = &dumpTable{sig: name, line: lineNo, loose: loose}
 		}
 		// Anything else (blank lines, log text) is ignored.
 	}
@@ -97,34 +98,34 @@ func parseDump(text []byte) ([]dumpTable, error) {
 // parseHeaderLine recognises a table header line and returns the
 // signature: "SIG @ 0xADDR" (as acpixtract, any line with " @ 0x"), or a
 // line holding only an uppercase signature, optionally followed by ':' or
-// "(v01 …)" (dumps without addresses).
-func parseHeaderLine(s string) (string, bool) {
+// "(v01 …)" (dumps without addresses; loose is set for those).
+func parseHeaderLine(s string) (name string, loose, ok bool) {
 	if s == "" || s[0] == ' ' || s[0] == '\t' {
-		return "", false
+		return "", false, false
 	}
 	if at := strings.Index(s, " @ "); at > 0 {
 		addr := strings.TrimSpace(s[at+3:])
 		if !strings.HasPrefix(addr, "0x") && !strings.HasPrefix(addr, "0X") {
-			return "", false
+			return "", false, false
 		}
 		head := s[:at]
 		if strings.HasPrefix(head, "RSD ") || head == "RSD" || head == "RSDP" {
-			return "RSDP", true
+			return "RSDP", false, true
 		}
-		name, _, _ := strings.Cut(head, " ")
+		name, _, _ = strings.Cut(head, " ")
 		name = name[:min(len(name), 4)]
 		if len(name) < 3 || !validSignature([]byte(name)) {
-			return "", false
+			return "", false, false
 		}
-		return name, true
+		return name, false, true
 	}
 	name, rest, _ := strings.Cut(strings.TrimSpace(s), " ")
 	name = strings.TrimSuffix(name, ":")
 	rest = strings.TrimSpace(rest)
 	if len(name) != 4 || !upperSignature(name) || (rest != "" && rest[0] != '(') {
-		return "", false
+		return "", false, false
 	}
-	return name, true
+	return name, true, true
 }
 
 // upperSignature reports whether s is made of A-Z, 0-9 and '_', starting

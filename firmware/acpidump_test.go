@@ -36,7 +36,7 @@ func TestParseAcpidumpVariants(t *testing.T) {
 		},
 		{
 			name: "no address, no ascii column",
-			text: dumpOld("MSDM", msdm, false) + dumpOld("SLIC:", slic, false) + dumpOld("RSD  @ 0x00000000", rsdp, false),
+			text: "PASS\n" + dumpOld("MSDM", msdm, false) + dumpOld("SLIC:", slic, false) + dumpOld("RSD  @ 0x00000000", rsdp, false) + "DONE\n",
 			want: map[string][][]byte{"MSDM": {msdm}, "SLIC": {slic}, "RSDP": {rsdp}},
 		},
 	}

@@ -58,6 +58,27 @@ type Target struct {
 	closer io.Closer
 	bytes  atomic.Int64
 	calls  atomic.Int64
+	// countBelow means the paged device reader counts the reads that
+	// really reach the device, not the reads parsers ask for.
+	countBelow bool
+}
+
+// Device paging: 64 KiB aligned reads, at most 16 MiB cached.
+const (
+	devicePage  = 64 << 10
+	devicePages = 256
+)
+
+type countingReader struct {
+	r io.ReaderAt
+	t *Target
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	c.t.calls.Add(1)
+	n, err := c.r.ReadAt(p, off)
+	c.t.bytes.Add(int64(n))
+	return n, err
 }
 
 // Open opens path read-only. A directory gives ErrIsDirectory.
@@ -88,7 +109,8 @@ func Open(path string) (*Target, error) {
 			return nil, fmt.Errorf("%s: read device size: %w", path, err)
 		}
 		t.Size, t.SectorSize = size, sector
-		t.r = &alignedReader{r: f, sector: int64(sector), size: size}
+		t.r = newPagedReader(&countingReader{r: f, t: t}, size, devicePage, devicePages)
+		t.countBelow = true
 	}
 	if t.Size <= 0 {
 		f.Close()
@@ -143,9 +165,13 @@ func (t *Target) ReadAt(p []byte, off int64) (int, error) {
 	if rem := t.Size - off; int64(len(p)) > rem {
 		want = p[:rem]
 	}
-	t.calls.Add(1)
+	if !t.countBelow {
+		t.calls.Add(1)
+	}
 	n, err := t.r.ReadAt(want, off)
-	t.bytes.Add(int64(n))
+	if !t.countBelow {
+		t.bytes.Add(int64(n))
+	}
 	if err == nil && len(want) < len(p) {
 		err = io.EOF
 	}
@@ -167,48 +193,6 @@ func (t *Target) Close() error {
 		return nil
 	}
 	return t.closer.Close()
-}
-
-// alignedReader turns arbitrary reads into sector-aligned reads, as raw
-// devices (Windows \\.\PhysicalDriveN, some Linux drivers) require.
-type alignedReader struct {
-	r      io.ReaderAt
-	sector int64
-	size   int64
-}
-
-func (a *alignedReader) ReadAt(p []byte, off int64) (int, error) {
-	if off%a.sector == 0 && int64(len(p))%a.sector == 0 {
-		return a.r.ReadAt(p, off)
-	}
-	start := off - off%a.sector
-	end := off + int64(len(p))
-	if rem := end % a.sector; rem != 0 {
-		end += a.sector - rem
-	}
-	if end > a.size {
-		end = a.size
-	}
-	if end <= start {
-		return 0, io.EOF
-	}
-	buf := make([]byte, end-start)
-	n, err := a.r.ReadAt(buf, start)
-	skip := int(off - start)
-	if n <= skip {
-		if err == nil {
-			err = io.EOF
-		}
-		return 0, err
-	}
-	c := copy(p, buf[skip:n])
-	if c < len(p) && err == nil {
-		err = io.EOF
-	}
-	if c == len(p) {
-		err = nil
-	}
-	return c, err
 }
 
 // bounded is an io.ReaderAt limited to [0, size) of an underlying reader.
