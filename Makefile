@@ -34,7 +34,7 @@ fmt:
 fixtures:
 	bash testdata/gen/make-fixtures.sh testdata
 	cp testdata/gpt-win11.img.d2.zst cmd/actrescue/demo.img.d2.zst
-	cd testdata && sha256sum -- *.d2.zst > SHA256SUMS
+	cd testdata && sha256sum -- *.d2.zst acpi/* > SHA256SUMS
 
 # Run every fuzz target for FUZZTIME each.
 fuzz:

@@ -134,6 +134,9 @@ func hashFile(fsys ntfs.FS, p string, max int64) (string, error) {
 
 // mask hides every key in the report but its last five characters.
 func (r *Report) mask() {
+	if r.Firmware != nil && r.Firmware.MSDM != nil && r.Firmware.MSDM.Key != nil {
+		r.Firmware.MSDM.Key.Key = license.MaskKey(r.Firmware.MSDM.Key.Key)
+	}
 	for _, t := range r.Targets {
 		for _, in := range t.Installations {
 			for _, k := range in.Keys {

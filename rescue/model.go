@@ -155,11 +155,65 @@ type HiveRecord struct {
 	Error     string     `json:"error,omitempty"`
 }
 
-// FirmwareReport is filled when the scan runs on the host whose firmware
-// is being read (issue "Firmware"); for image targets it is omitted and
-// Note explains why.
+// FirmwareReport is the firmware evidence of the machine actrescue runs on
+// (or of table files the user named). It belongs to the host, never to a
+// disk image: Note says so when the scan targets are images.
 type FirmwareReport struct {
-	Note string `json:"note,omitempty"`
+	Source string        `json:"source"`
+	Host   bool          `json:"host"` // read from the running machine
+	Note   string        `json:"note,omitempty"`
+	MSDM   *MSDMReport   `json:"msdm,omitempty"`
+	SLIC   *SLICReport   `json:"slic,omitempty"`
+	DMI    *DMIReport    `json:"dmi,omitempty"`
+	Errors []SourceError `json:"errors,omitempty"`
+}
+
+// SourceError is one part of the firmware that could not be read.
+type SourceError struct {
+	Part    string `json:"part"` // msdm, slic, dmi, file
+	Missing bool   `json:"missing,omitempty"`
+	Message string `json:"message"`
+}
+
+// MSDMReport is the OEM Activation 3.0 key embedded in the firmware.
+type MSDMReport struct {
+	Key             *KeyRecord `json:"key,omitempty"`
+	Version         uint32     `json:"version"`
+	DataType        uint32     `json:"data_type"`
+	OEMID           string     `json:"oem_id"`
+	OEMTableID      string     `json:"oem_table_id"`
+	TableChecksumOK bool       `json:"table_checksum_ok"`
+	Warnings        []string   `json:"warnings,omitempty"`
+	Error           string     `json:"error,omitempty"`
+}
+
+// SLICReport is the OEM Activation 2.x marker (Vista/7 era).
+type SLICReport struct {
+	Version         string   `json:"version,omitempty"` // e.g. "2.1"
+	OEMID           string   `json:"oem_id"`
+	OEMTableID      string   `json:"oem_table_id"`
+	MarkerOEMID     string   `json:"marker_oem_id,omitempty"`
+	MarkerTableID   string   `json:"marker_oem_table_id,omitempty"`
+	OEMIDMatch      bool     `json:"oem_id_match"`
+	TableIDMatch    bool     `json:"oem_table_id_match"`
+	TableChecksumOK bool     `json:"table_checksum_ok"`
+	Warnings        []string `json:"warnings,omitempty"`
+	Error           string   `json:"error,omitempty"`
+}
+
+// DMIReport identifies the machine for an OEM support case.
+type DMIReport struct {
+	Vendor           string `json:"vendor,omitempty"`
+	Product          string `json:"product,omitempty"`
+	Version          string `json:"version,omitempty"`
+	Serial           string `json:"serial,omitempty"`
+	SerialUnreadable bool   `json:"serial_unreadable,omitempty"`
+	SKU              string `json:"sku,omitempty"`
+	BIOSVendor       string `json:"bios_vendor,omitempty"`
+	BIOSVersion      string `json:"bios_version,omitempty"`
+	BIOSDate         string `json:"bios_date,omitempty"`
+	BoardVendor      string `json:"board_vendor,omitempty"`
+	BoardName        string `json:"board_name,omitempty"`
 }
 
 // Severity orders warnings.

@@ -27,6 +27,9 @@ type Options struct {
 	MaxHiveSize int64
 	// Tool identifies the binary in the report.
 	Tool ToolInfo
+	// Firmware, when set, is attached to the report (host firmware, or a
+	// note that firmware belongs to the host, not to an image).
+	Firmware *FirmwareReport
 }
 
 func (o *Options) defaults() {
@@ -78,6 +81,7 @@ func newReport(opts Options) *Report {
 		Tool:          opts.Tool,
 		GeneratedAt:   opts.Now().UTC().Truncate(time.Second),
 		Masked:        opts.Mask,
+		Firmware:      opts.Firmware,
 	}
 }
 

@@ -61,6 +61,10 @@ func WriteText(w io.Writer, rep *rescue.Report, opts TextOptions) error {
 		}
 		writeTarget(p, t, L, lang, opts)
 	}
+	if rep.Firmware != nil {
+		p.line("")
+		writeFirmware(p, rep.Firmware, lang)
+	}
 	if rep.Masked {
 		p.line(L.masked)
 	}

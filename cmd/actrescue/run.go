@@ -25,6 +25,7 @@ const (
 	exitBadInput = 2 // usage error, or no target could be read
 	exitNothing  = 3 // targets read, no Windows installation found
 	exitPartial  = 4 // something found, but part of a target could not be read
+	exitInvalid  = 5 // a key or firmware table failed validation
 	exitCanceled = 130
 )
 
@@ -43,6 +44,12 @@ Usage:
       disk is scanned (Linux, as root).
   actrescue demo [--json] [--mask] [--lang en|fr]
       scan the small demo disk built into the binary
+  actrescue firmware [--acpi FILE]... [--json] [--mask]
+      the firmware OEM key (ACPI MSDM), the SLIC marker and the machine
+      identity of this computer, or of table files (raw or acpidump output)
+  actrescue key check [--json] [--mask] KEY... | -
+      check typed keys offline (format, checksum, group, serial, class);
+      "-" reads them from stdin so they stay out of the shell history
   actrescue version
 
 Exit status:
@@ -51,6 +58,8 @@ Exit status:
   2  bad usage, or no target could be read
   3  targets read, but no Windows installation found
   4  installations found, but part of a target could not be read
+  5  a key or firmware table failed validation (key check, firmware)
+  (firmware: 0 a sound embedded key was found, 3 no embedded key)
 
 actrescue never writes to the disks it reads.
 `
@@ -66,7 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // quietError reports errors already explained in the report itself.
 func quietError(err error) bool {
 	return errors.Is(err, rescue.ErrNothingFound) || errors.Is(err, rescue.ErrPartial) ||
-		errors.Is(err, rescue.ErrBadTarget) || errors.Is(err, context.Canceled) || errors.Is(err, errUsageShown)
+		errors.Is(err, rescue.ErrBadTarget) || errors.Is(err, context.Canceled) || errors.Is(err, errUsageShown) ||
+		errors.Is(err, errInvalid) || errors.Is(err, errNoFirmwareKey)
 }
 
 // errUsageShown marks a usage error whose text was already printed.
@@ -82,6 +92,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return cmdScan(ctx, args[1:], stdout, stderr, false)
 	case "demo":
 		return cmdScan(ctx, args[1:], stdout, stderr, true)
+	case "firmware":
+		return cmdFirmware(ctx, args[1:], stdout, stderr)
+	case "key":
+		return cmdKey(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionLine())
 		return nil
@@ -136,6 +150,9 @@ func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, [
 	return f, fs.Args(), nil
 }
 
+// valueFlags are the flags that take a separate value argument.
+var valueFlags = map[string]bool{"lang": true, "acpi": true}
+
 // interleave moves flags before positional arguments so that
 // `scan disk.img --json` works like `scan --json disk.img`.
 func interleave(args []string) []string {
@@ -148,7 +165,7 @@ func interleave(args []string) []string {
 		}
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			flags = append(flags, a)
-			if a == "--lang" || a == "-lang" {
+			if valueFlags[strings.TrimLeft(a, "-")] {
 				if i+1 < len(args) {
 					flags = append(flags, args[i+1])
 					i++
@@ -184,6 +201,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer, demo 
 		return err
 	}
 	opts := rescue.Options{Mask: f.mask, Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}}
+	opts.Firmware = firmwareForScan(targets, demo)
 	var rep *rescue.Report
 	switch {
 	case demo:
@@ -232,7 +250,9 @@ func exitCode(err error) int {
 		return exitCanceled
 	case errors.Is(err, errUsage), errors.Is(err, rescue.ErrBadTarget):
 		return exitBadInput
-	case errors.Is(err, rescue.ErrNothingFound):
+	case errors.Is(err, errInvalid):
+		return exitInvalid
+	case errors.Is(err, rescue.ErrNothingFound), errors.Is(err, errNoFirmwareKey):
 		return exitNothing
 	case errors.Is(err, rescue.ErrPartial):
 		return exitPartial

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/actrescue/actrescue/image"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +130,180 @@ func TestDemoJSON(t *testing.T) {
 	}
 	if _, ok := raw["schema_version"]; !ok {
 		t.Errorf("schema_version missing")
+	}
+}
+
+func repoFile(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", filepath.FromSlash(rel))
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFirmwareFromFiles(t *testing.T) {
+	out, _, code := runCLI(t, "firmware", "--acpi", repoFile(t, "testdata/acpi/acpidump.txt"))
+	if code != exitFound {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"Firmware tables", "VK7JG-NPHTM-C97JM-9MPGT-3V66T", "generic", "version 2.1", "match the marker"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, code = runCLI(t, "firmware", "--json", "--mask", "--acpi", repoFile(t, "testdata/acpi/acpidump0.txt"))
+	var fr rescue.FirmwareReport
+	if err := json.Unmarshal([]byte(out), &fr); err != nil || code != exitFound {
+		t.Fatalf("exit %d, %v:\n%s", code, err, out)
+	}
+	if fr.MSDM == nil || fr.MSDM.Key == nil || fr.MSDM.Key.Key != "XXXXX-XXXXX-XXXXX-XXXXX-8HVX7" || fr.MSDM.Key.KnownEdition != "Core" {
+		t.Errorf("masked Home key expected: %+v", fr.MSDM)
+	}
+}
+
+func TestFirmwareErrors(t *testing.T) {
+	dir := t.TempDir()
+	// A table with a wrong checksum: exit 5 and the reason.
+	b, err := os.ReadFile(repoFile(t, "testdata/acpi/msdm.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[9]++ // checksum byte
+	bad := filepath.Join(dir, "bad.dat")
+	os.WriteFile(bad, b, 0o644)
+	out, _, code := runCLI(t, "firmware", "--acpi", bad)
+	if code != exitInvalid || !strings.Contains(strings.ToLower(out), "checksum") {
+		t.Errorf("bad checksum: exit %d:\n%s", code, out)
+	}
+	// No MSDM at all: exit 3 with the FreeDOS advice.
+	slic := repoFile(t, "testdata/acpi/slic.dat")
+	out, _, code = runCLI(t, "firmware", "--acpi", slic)
+	if code != exitNothing || !strings.Contains(out, "FreeDOS") {
+		t.Errorf("no MSDM: exit %d:\n%s", code, out)
+	}
+	// Unreadable file: exit 2.
+	_, _, code = runCLI(t, "firmware", "--acpi", filepath.Join(dir, "missing.bin"))
+	if code != exitBadInput {
+		t.Errorf("missing file: exit %d", code)
+	}
+	_, _, code = runCLI(t, "firmware", "stray")
+	if code != exitBadInput {
+		t.Errorf("stray argument: exit %d", code)
+	}
+}
+
+func TestKeyCheck(t *testing.T) {
+	out, _, code := runCLI(t, "key", "check", "VK7JG-NPHTM-C97JM-9MPGT-3V66T", "fj82h-xt6cr-j8d7p-xqjj2-gpdd4")
+	if code != exitFound || !strings.Contains(out, "group 3308") || !strings.Contains(out, "pre-Windows 8") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	out, _, code = runCLI(t, "key", "check", "W269N-WFGWX-YVC9B-4J6C9-9T83W")
+	if code != exitInvalid || !strings.Contains(out, "CHECKSUM INVALID") || strings.Contains(out, "possibly the real key") {
+		t.Errorf("typo key: exit %d:\n%s", code, out)
+	}
+	var in bytes.Buffer
+	in.WriteString("NPPR9-FWDCX-D2C8J-H872K-2YT43\n\n")
+	var o, e bytes.Buffer
+	err := run(context.Background(), []string{"key", "check", "--json", "--mask", "-"}, &in, &o, &e)
+	if err != nil {
+		t.Fatalf("stdin check: %v %s", err, e.String())
+	}
+	var checks []rescue.KeyCheck
+	if err := json.Unmarshal(o.Bytes(), &checks); err != nil || len(checks) != 1 {
+		t.Fatalf("%v: %s", err, o.String())
+	}
+	if c := checks[0]; c.Key != "XXXXX-XXXXX-XXXXX-XXXXX-2YT43" || c.Input != "" || c.Group != 3290 || c.Class != "kms-client" {
+		t.Errorf("masked check %+v", c)
+	}
+	if strings.Contains(o.String(), "NPPR9") {
+		t.Errorf("masked JSON leaks the key")
+	}
+	for _, args := range [][]string{{"key"}, {"key", "check"}, {"key", "frob"}} {
+		if _, _, code := runCLI(t, args...); code != exitBadInput {
+			t.Errorf("%v: exit %d", args, code)
+		}
+	}
+}
+
+func TestScanFirmwareNote(t *testing.T) {
+	out, _, _ := runCLI(t, "demo", "--json")
+	var rep rescue.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Firmware == nil || rep.Firmware.Host || !strings.Contains(rep.Firmware.Note, "not in them") {
+		t.Errorf("demo report should explain that firmware belongs to the host: %+v", rep.Firmware)
+	}
+}
+
+// decodeFixture writes a decoded disk fixture to a temporary file.
+func decodeFixture(t *testing.T, name string) string {
+	t.Helper()
+	f, err := os.Open(repoFile(t, "testdata/"+name+".img.d2.zst"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := image.ReadD2Zst(f, 256<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name+".img")
+	if err := os.WriteFile(p, b, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func fileHash(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// A scan must leave the target byte-identical, and its mtime untouched.
+func TestScanLeavesTargetUnchanged(t *testing.T) {
+	for _, name := range []string{"gpt-win11", "mbr-ext-win10", "gpt-bitlocker-hiber"} {
+		p := decodeFixture(t, name)
+		before := fileHash(t, p)
+		st0, _ := os.Stat(p)
+		out, errOut, code := runCLI(t, "scan", "--json", p)
+		if code != exitFound {
+			t.Errorf("%s: exit %d: %s", name, code, errOut)
+		}
+		if !strings.Contains(out, `"schema_version": 1`) {
+			t.Errorf("%s: no JSON report", name)
+		}
+		st1, _ := os.Stat(p)
+		if after := fileHash(t, p); after != before || !st0.ModTime().Equal(st1.ModTime()) {
+			t.Errorf("%s: the scan modified the target", name)
+		}
+	}
+}
+
+func TestScanExitCodes(t *testing.T) {
+	nowin := decodeFixture(t, "gpt-nowin")
+	if _, _, code := runCLI(t, "scan", nowin); code != exitNothing {
+		t.Errorf("no Windows: exit %d, want %d", code, exitNothing)
+	}
+	// A truncated disk: the Windows partition is cut short, so the scan
+	// finds nothing readable there, names the partition and goes on.
+	full := decodeFixture(t, "gpt-win11")
+	b, _ := os.ReadFile(full)
+	cut := filepath.Join(t.TempDir(), "cut.img")
+	os.WriteFile(cut, b[:12<<20], 0o644)
+	out, _, code := runCLI(t, "scan", cut)
+	if code == exitFound || !strings.Contains(out, "#3") {
+		t.Errorf("truncated disk: exit %d:\n%s", code, out)
+	}
+	// Two targets, one good: partial (4), and the bad one is named.
+	out, errOut, code := runCLI(t, "scan", full, filepath.Join(t.TempDir(), "missing.img"))
+	if code != exitPartial || !strings.Contains(out+errOut, "missing.img") {
+		t.Errorf("mixed targets: exit %d:\n%s%s", code, out, errOut)
 	}
 }

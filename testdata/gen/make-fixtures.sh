@@ -165,4 +165,11 @@ windows_tree "$s" "$t/tree"
 ntfs "$t/win.img" 16 512 Windows "$t/tree"
 pack "$t/win.img" "$s"
 
+# ACPI tables (MSDM with the generic Pro key, SLIC 2.1, SMBIOS, acpidump text
+# in two styles), written byte by byte by the firmware package's test code so
+# that no iasl version leaks in.
+mkdir -p "$out/acpi"
+(cd "$repo" && go test -count=1 -run '^TestWriteFixtures$' ./firmware/ -args -fixtures="$out/acpi" >/dev/null)
+echo "  acpi: $(ls "$out/acpi" | tr '\n' ' ')"
+
 echo "done"

@@ -1,0 +1,71 @@
+package rescue
+
+import "github.com/actrescue/actrescue/license"
+
+// KeyCheck is the offline verdict on one typed key (`actrescue key check`).
+// Checksum-valid means well-formed, never genuine: the security value
+// cannot be verified offline.
+type KeyCheck struct {
+	Input         string `json:"input,omitempty"` // omitted when masked
+	Key           string `json:"key,omitempty"`   // normalized
+	WellFormed    bool   `json:"well_formed"`
+	Format        string `json:"format,omitempty"` // pkey2009 or legacy
+	ChecksumValid *bool  `json:"checksum_valid,omitempty"`
+	Group         uint32 `json:"group,omitempty"`
+	Serial        uint32 `json:"serial,omitempty"`
+	Upgrade       bool   `json:"upgrade,omitempty"`
+	NPosition     int    `json:"n_position,omitempty"`
+	Class         string `json:"class"`
+	KnownProduct  string `json:"known_product,omitempty"`
+	KnownEdition  string `json:"known_edition,omitempty"`
+	Verdict       string `json:"verdict"` // malformed, checksum-invalid, legacy-structure-ok, checksum-valid
+	Error         string `json:"error,omitempty"`
+}
+
+// Verdicts of a key check.
+const (
+	VerdictMalformed   = "malformed"
+	VerdictBadChecksum = "checksum-invalid"
+	VerdictLegacy      = "legacy-structure-ok"
+	VerdictValid       = "checksum-valid"
+)
+
+// CheckKeys checks typed keys offline. With mask, keys are masked in the
+// result and the raw input is dropped.
+func CheckKeys(inputs []string, mask bool) []KeyCheck {
+	out := make([]KeyCheck, 0, len(inputs))
+	for _, in := range inputs {
+		c := license.CheckKey(in)
+		r := KeyCheck{Input: cleanText(in), Key: c.Normalized, WellFormed: c.WellFormed, Format: c.Format,
+			ChecksumValid: c.ChecksumValid, Group: c.Group, Serial: c.Serial, Upgrade: c.Upgrade,
+			Class: string(c.Info.Class), KnownProduct: c.Info.Product, KnownEdition: c.Info.Edition}
+		if c.NPosition >= 0 {
+			r.NPosition = c.NPosition
+		}
+		switch {
+		case !c.WellFormed:
+			r.Verdict = VerdictMalformed
+		case c.ChecksumValid == nil:
+			r.Verdict = VerdictLegacy
+		case !*c.ChecksumValid:
+			r.Verdict = VerdictBadChecksum
+		default:
+			r.Verdict = VerdictValid
+		}
+		if c.Err != nil {
+			r.Error = c.Err.Error()
+		}
+		if mask {
+			r.Input = ""
+			if r.Key != "" {
+				r.Key = license.MaskKey(r.Key)
+			}
+			r.Error = "" // may quote the input
+			if !c.WellFormed {
+				r.Error = "not a 25-character product key"
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
