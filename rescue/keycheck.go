@@ -1,6 +1,10 @@
 package rescue
 
-import "github.com/actrescue/actrescue/license"
+import (
+	"errors"
+
+	"github.com/actrescue/actrescue/license"
+)
 
 // KeyCheck is the offline verdict on one typed key (`actrescue key check`).
 // Checksum-valid means well-formed, never genuine: the security value
@@ -18,13 +22,15 @@ type KeyCheck struct {
 	Class         string `json:"class"`
 	KnownProduct  string `json:"known_product,omitempty"`
 	KnownEdition  string `json:"known_edition,omitempty"`
-	Verdict       string `json:"verdict"` // malformed, checksum-invalid, legacy-structure-ok, checksum-valid
-	Error         string `json:"error,omitempty"`
+	Verdict       string   `json:"verdict"` // malformed, missing-characters, checksum-invalid, legacy-structure-ok, checksum-valid
+	Notes         []string `json:"notes,omitempty"` // what normalization changed (dashes, look-alikes…)
+	Error         string   `json:"error,omitempty"`
 }
 
 // Verdicts of a key check.
 const (
 	VerdictMalformed   = "malformed"
+	VerdictMissing     = "missing-characters"
 	VerdictBadChecksum = "checksum-invalid"
 	VerdictLegacy      = "legacy-structure-ok"
 	VerdictValid       = "checksum-valid"
@@ -35,14 +41,20 @@ const (
 func CheckKeys(inputs []string, mask bool) []KeyCheck {
 	out := make([]KeyCheck, 0, len(inputs))
 	for _, in := range inputs {
-		c := license.CheckKey(in)
-		r := KeyCheck{Input: cleanText(in), Key: c.Normalized, WellFormed: c.WellFormed, Format: c.Format,
+		norm, notes, nerr := license.NormalizeTyped(in)
+		c := license.CheckKey(norm)
+		if nerr != nil {
+			c = license.KeyCheck{Err: nerr, NPosition: -1, Info: license.KeyInfo{Class: license.ClassUnknown}}
+		}
+		r := KeyCheck{Notes: notes,Input: cleanText(in), Key: c.Normalized, WellFormed: c.WellFormed, Format: c.Format,
 			ChecksumValid: c.ChecksumValid, Group: c.Group, Serial: c.Serial, Upgrade: c.Upgrade,
 			Class: string(c.Info.Class), KnownProduct: c.Info.Product, KnownEdition: c.Info.Edition}
 		if c.NPosition >= 0 {
 			r.NPosition = c.NPosition
 		}
 		switch {
+		case errors.Is(nerr, license.ErrMissingChars):
+			r.Verdict = VerdictMissing
 		case !c.WellFormed:
 			r.Verdict = VerdictMalformed
 		case c.ChecksumValid == nil:
@@ -60,9 +72,11 @@ func CheckKeys(inputs []string, mask bool) []KeyCheck {
 			if r.Key != "" {
 				r.Key = license.MaskKey(r.Key)
 			}
-			r.Error = "" // may quote the input
-			if !c.WellFormed {
-				r.Error = "not a 25-character product key"
+			if !errors.Is(nerr, license.ErrMissingChars) {
+				r.Error = "" // may quote the input
+				if !c.WellFormed {
+					r.Error = "not a 25-character product key"
+				}
 			}
 		}
 		out = append(out, r)

@@ -23,7 +23,7 @@ var fwText = map[string]fwLabels{
 		oem: "OEM", serialRoot: "(serial number needs root)",
 		honest:   "checksum-valid means well-formed, not genuine: only activation can prove a key",
 		keyCheck: "Key check", verdict: "verdict", group: "group", serial: "serial", upgrade: "upgrade key",
-		verdicts: map[string]string{rescue.VerdictMalformed: "MALFORMED", rescue.VerdictBadChecksum: "CHECKSUM INVALID (typo?)",
+		verdicts: map[string]string{rescue.VerdictMalformed: "MALFORMED", rescue.VerdictMissing: "CHARACTERS MISSING: cannot be recovered", rescue.VerdictBadChecksum: "CHECKSUM INVALID (typo?)",
 			rescue.VerdictLegacy: "pre-Windows 8 key: structure ok (no offline checksum exists)", rescue.VerdictValid: "checksum valid"},
 	},
 	"fr": {
@@ -34,7 +34,7 @@ var fwText = map[string]fwLabels{
 		oem: "OEM", serialRoot: "(le numéro de série nécessite root)",
 		honest:   "une somme de contrôle valide signifie bien formée, pas authentique : seule l'activation prouve une clé",
 		keyCheck: "Vérification de clé", verdict: "verdict", group: "groupe", serial: "série", upgrade: "clé de mise à niveau",
-		verdicts: map[string]string{rescue.VerdictMalformed: "MAL FORMÉE", rescue.VerdictBadChecksum: "SOMME DE CONTRÔLE INVALIDE (faute de frappe ?)",
+		verdicts: map[string]string{rescue.VerdictMalformed: "MAL FORMÉE", rescue.VerdictMissing: "CARACTÈRES MANQUANTS : irrécupérables", rescue.VerdictBadChecksum: "SOMME DE CONTRÔLE INVALIDE (faute de frappe ?)",
 			rescue.VerdictLegacy: "clé antérieure à Windows 8 : structure correcte (pas de somme de contrôle hors ligne)", rescue.VerdictValid: "somme de contrôle valide"},
 	},
 }
@@ -166,6 +166,9 @@ func WriteKeyChecks(w io.Writer, checks []rescue.KeyCheck, opts TextOptions) err
 		p.line("  %s: %s", F.verdict, F.verdicts[c.Verdict])
 		if c.Error != "" {
 			p.line("  ! %s", Clean(c.Error))
+		}
+		for _, n := range c.Notes {
+			p.line("  * %s", Clean(n))
 		}
 		if !c.WellFormed {
 			continue

@@ -148,7 +148,7 @@ func cmdKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	for _, c := range checks {
-		if c.Verdict == rescue.VerdictMalformed || c.Verdict == rescue.VerdictBadChecksum {
+		if c.Verdict == rescue.VerdictMalformed || c.Verdict == rescue.VerdictBadChecksum || c.Verdict == rescue.VerdictMissing {
 			return errInvalid
 		}
 	}
