@@ -63,11 +63,9 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 		in.readHistory(sys, rec.Path, &keys)
 	}
 	in.Keys = keys.records()
-	in.noteGenericOnly()
 	in.Name = DisplayName(in.ProductName, in.EditionID, in.InstallationType, buildNumber(in.CurrentBuild))
 	if strings.HasSuffix(in.EditionID, "Eval") {
 		in.Evaluation = true
-		in.warn(SevInfo, CodeEvaluationEdition, in.Root, map[string]string{"edition": in.Name})
 	}
 	in.SPPFiles = collectSPPFiles(fsys, root, in, opts)
 	return in
@@ -311,18 +309,4 @@ func collectSPPFiles(fsys ntfs.FS, root string, in *Installation, opts Options) 
 		in.warn(SevWarning, CodeNoSPPStore, winPath(root+"/System32/spp/store"), map[string]string{"path": winPath(root + "/System32/spp/store")})
 	}
 	return out
-}
-
-// noteGenericOnly warns when every key found is a generic one: such a key
-// never activates by itself.
-func (in *Installation) noteGenericOnly() {
-	if len(in.Keys) == 0 {
-		return
-	}
-	for _, k := range in.Keys {
-		if k.Class != "generic" {
-			return
-		}
-	}
-	in.warn(SevInfo, CodeGenericKeyOnly, in.Root, map[string]string{"key": in.Keys[0].Key})
 }

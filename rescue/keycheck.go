@@ -10,19 +10,19 @@ import (
 // Checksum-valid means well-formed, never genuine: the security value
 // cannot be verified offline.
 type KeyCheck struct {
-	Input         string `json:"input,omitempty"` // omitted when masked
-	Key           string `json:"key,omitempty"`   // normalized
-	WellFormed    bool   `json:"well_formed"`
-	Format        string `json:"format,omitempty"` // pkey2009 or legacy
-	ChecksumValid *bool  `json:"checksum_valid,omitempty"`
-	Group         uint32 `json:"group,omitempty"`
-	Serial        uint32 `json:"serial,omitempty"`
-	Upgrade       bool   `json:"upgrade,omitempty"`
-	NPosition     int    `json:"n_position,omitempty"`
-	Class         string `json:"class"`
-	KnownProduct  string `json:"known_product,omitempty"`
-	KnownEdition  string `json:"known_edition,omitempty"`
-	Verdict       string   `json:"verdict"` // malformed, missing-characters, checksum-invalid, legacy-structure-ok, checksum-valid
+	Input         string   `json:"input,omitempty"` // omitted when masked
+	Key           string   `json:"key,omitempty"`   // normalized
+	WellFormed    bool     `json:"well_formed"`
+	Format        string   `json:"format,omitempty"` // pkey2009 or legacy
+	ChecksumValid *bool    `json:"checksum_valid,omitempty"`
+	Group         uint32   `json:"group,omitempty"`
+	Serial        uint32   `json:"serial,omitempty"`
+	Upgrade       bool     `json:"upgrade,omitempty"`
+	NPosition     int      `json:"n_position,omitempty"`
+	Class         string   `json:"class"`
+	KnownProduct  string   `json:"known_product,omitempty"`
+	KnownEdition  string   `json:"known_edition,omitempty"`
+	Verdict       string   `json:"verdict"`         // malformed, missing-characters, checksum-invalid, legacy-structure-ok, checksum-valid
 	Notes         []string `json:"notes,omitempty"` // what normalization changed (dashes, look-alikes…)
 	Error         string   `json:"error,omitempty"`
 }
@@ -46,7 +46,7 @@ func CheckKeys(inputs []string, mask bool) []KeyCheck {
 		if nerr != nil {
 			c = license.KeyCheck{Err: nerr, NPosition: -1, Info: license.KeyInfo{Class: license.ClassUnknown}}
 		}
-		r := KeyCheck{Notes: notes,Input: cleanText(in), Key: c.Normalized, WellFormed: c.WellFormed, Format: c.Format,
+		r := KeyCheck{Notes: notes, Input: cleanText(in), Key: c.Normalized, WellFormed: c.WellFormed, Format: c.Format,
 			ChecksumValid: c.ChecksumValid, Group: c.Group, Serial: c.Serial, Upgrade: c.Upgrade,
 			Class: string(c.Info.Class), KnownProduct: c.Info.Product, KnownEdition: c.Info.Edition}
 		if c.NPosition >= 0 {

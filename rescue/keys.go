@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/actrescue/actrescue/hive"
 	"github.com/actrescue/actrescue/license"
@@ -147,6 +148,9 @@ func (r *Report) mask() {
 					e.Keys[i] = license.MaskKey(e.Keys[i])
 				}
 			}
+			for i := range in.Findings {
+				maskFinding(&in.Findings[i])
+			}
 			for i := range in.Warnings {
 				if key, ok := in.Warnings[i].Params["key"]; ok {
 					in.Warnings[i].Params["key"] = license.MaskKey(key)
@@ -154,5 +158,21 @@ func (r *Report) mask() {
 				}
 			}
 		}
+	}
+}
+
+// maskFinding hides the key a finding quotes in its params, message and
+// step commands.
+func maskFinding(f *Finding) {
+	key, ok := f.Params["key"]
+	if !ok || key == "" {
+		return
+	}
+	masked := license.MaskKey(key)
+	f.Params["key"] = masked
+	f.Message = strings.ReplaceAll(f.Message, key, masked)
+	for i := range f.Steps {
+		f.Steps[i].Command = strings.ReplaceAll(f.Steps[i].Command, key, masked)
+		f.Steps[i].Text = strings.ReplaceAll(f.Steps[i].Text, key, masked)
 	}
 }

@@ -103,6 +103,8 @@ type Installation struct {
 	SPPFiles []*FileRecord   `json:"spp_files"`
 	Hives    []*HiveRecord   `json:"hives"`
 	Warnings []Warning       `json:"warnings,omitempty"`
+	// Findings are diagnoses with next steps, most severe first.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // KMSConfig holds the KMS client settings of an installation.
@@ -159,13 +161,15 @@ type HiveRecord struct {
 // (or of table files the user named). It belongs to the host, never to a
 // disk image: Note says so when the scan targets are images.
 type FirmwareReport struct {
-	Source string        `json:"source"`
-	Host   bool          `json:"host"` // read from the running machine
-	Note   string        `json:"note,omitempty"`
-	MSDM   *MSDMReport   `json:"msdm,omitempty"`
-	SLIC   *SLICReport   `json:"slic,omitempty"`
-	DMI    *DMIReport    `json:"dmi,omitempty"`
-	Errors []SourceError `json:"errors,omitempty"`
+	Source string `json:"source"`
+	Host   bool   `json:"host"`           // read from the running machine
+	Note   string `json:"note,omitempty"` // English
+	// NoteCode identifies Note for translation.
+	NoteCode string        `json:"note_code,omitempty"`
+	MSDM     *MSDMReport   `json:"msdm,omitempty"`
+	SLIC     *SLICReport   `json:"slic,omitempty"`
+	DMI      *DMIReport    `json:"dmi,omitempty"`
+	Errors   []SourceError `json:"errors,omitempty"`
 }
 
 // SourceError is one part of the firmware that could not be read.

@@ -231,6 +231,7 @@ func (r *Report) finish() {
 		}
 		s.Warnings += len(t.Warnings)
 		for _, in := range t.Installations {
+			diagnose(in, r.Firmware)
 			n++
 			in.ID = strconv.Itoa(n)
 			s.Installations++

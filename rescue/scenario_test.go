@@ -47,6 +47,7 @@ type wantInstall struct {
 	partition                                     int
 	keys                                          []wantKey
 	warnings                                      []string // codes
+	findings                                      []string // codes, in order
 	history                                       int
 	spp                                           []string // roles
 }
@@ -70,16 +71,18 @@ func TestScenarios(t *testing.T) {
 					{"W269N-WFGWX-YVC9B-4J6C9-T83GX", "kms-client", "Volume:GVLK", []string{
 						`Source OS (Updated on 3/2/2025 09:14:55)\DigitalProductId`, `Source OS (Updated on 3/2/2025 09:14:55)\DigitalProductId4`}},
 				},
-				history: 1,
-				spp:     []string{"tokens.dat", "data.dat", "cache.dat"},
+				history:  1,
+				findings: []string{FindGenericOnly},
+				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
 		{
 			fixture: "mbr-ext-win10", table: "mbr", sector: 512, parts: []string{"ntfs", "extended", "fat", "ntfs"},
 			installs: []wantInstall{{
 				name: "Windows 10 Enterprise", edition: "Enterprise", version: "10.0.19045.5011", computer: "MBR-ENT-01", productType: "WinNT", partition: 6,
-				keys: []wantKey{{"NPPR9-FWDCX-D2C8J-H872K-2YT43", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
-				spp:  []string{"tokens.dat", "data.dat", "cache.dat"},
+				keys:     []wantKey{{"NPPR9-FWDCX-D2C8J-H872K-2YT43", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
+				findings: []string{FindKMSNoHost},
+				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
 		{
@@ -88,6 +91,15 @@ func TestScenarios(t *testing.T) {
 				name: "Windows Server 2022 Standard", edition: "ServerStandard", version: "10.0.20348.2849", computer: "SRV-4K", productType: "ServerNT", partition: 2,
 				keys: []wantKey{{"VDYBN-27WPP-V4HQT-9VMD4-VMK7H", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
 				spp:  []string{"tokens.dat", "data.dat", "cache.dat"},
+			}},
+		},
+		{
+			fixture: "gpt-server-eval", table: "gpt", sector: 512, parts: []string{"ntfs"},
+			installs: []wantInstall{{
+				name: "Windows Server 2022 Datacenter Evaluation", edition: "ServerDatacenterEval", version: "10.0.20348.2849", computer: "SRV-EVAL", productType: "ServerNT", partition: 1,
+				keys:     []wantKey{{"VDYBN-27WPP-V4HQT-9VMD4-VMK7H", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
+				findings: []string{FindKeyEdition, FindEvaluation, FindKMSNoHost},
+				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
 		{
@@ -100,7 +112,8 @@ func TestScenarios(t *testing.T) {
 			installs: []wantInstall{{
 				name: "Windows 10 Home", edition: "Core", version: "10.0.19045.4291", computer: "HOME-LAPTOP", productType: "WinNT", partition: 2,
 				keys:     []wantKey{{"YTMG3-N6DKC-DKB77-7M9GH-8HVX7", "generic", "Retail", []string{"DigitalProductId", "DigitalProductId4", "BackupProductKeyDefault"}}},
-				warnings: []string{CodeHiveDirty, CodeGenericKeyOnly},
+				warnings: []string{CodeHiveDirty},
+				findings: []string{FindGenericOnly},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
@@ -108,8 +121,9 @@ func TestScenarios(t *testing.T) {
 			fixture: "mbr-win7", table: "mbr", sector: 512, parts: []string{"ntfs"},
 			installs: []wantInstall{{
 				name: "Windows 7 Professional", edition: "Professional", version: "6.1.7601", computer: "WIN7-PC", productType: "WinNT", partition: 1,
-				keys: []wantKey{{"FJ82H-XT6CR-J8D7P-XQJJ2-GPDD4", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
-				spp:  []string{"tokens.dat (Windows 7)"},
+				keys:     []wantKey{{"FJ82H-XT6CR-J8D7P-XQJJ2-GPDD4", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
+				findings: []string{FindKMSNoHost},
+				spp:      []string{"tokens.dat (Windows 7)"},
 			}},
 		},
 		{
@@ -117,7 +131,7 @@ func TestScenarios(t *testing.T) {
 			installs: []wantInstall{{
 				name: "Windows 11 Home", edition: "Core", version: "10.0.22631.4460", computer: "HOME-11", productType: "WinNT", partition: 1,
 				keys:     []wantKey{{"YTMG3-N6DKC-DKB77-7M9GH-8HVX7", "generic", "Retail", []string{"DigitalProductId", "DigitalProductId4", "BackupProductKeyDefault"}}},
-				warnings: []string{CodeGenericKeyOnly},
+				findings: []string{FindGenericOnly},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
@@ -179,6 +193,16 @@ func TestScenarios(t *testing.T) {
 					}
 				}
 				assertCodes(t, "installation", in.Warnings, w.warnings)
+				var fc []string
+				for _, f := range in.Findings {
+					fc = append(fc, f.Code)
+					if f.Message == "" || len(f.Steps) == 0 || FindingMessage("fr", f.Code, f.Params) == f.Message {
+						t.Errorf("finding %s lacks a message, steps or French text", f.Code)
+					}
+				}
+				if strings.Join(fc, ",") != strings.Join(w.findings, ",") {
+					t.Errorf("findings %v, want %v", fc, w.findings)
+				}
 				if len(in.History) != w.history {
 					t.Errorf("%d history entries, want %d", len(in.History), w.history)
 				}

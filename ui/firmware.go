@@ -63,7 +63,9 @@ func writeFirmware(p *printer, fr *rescue.FirmwareReport, lang string) {
 	if fr.Source != "" {
 		p.line("  %s: %s", F.source, Clean(fr.Source))
 	}
-	if fr.Note != "" {
+	if fr.NoteCode != "" {
+		p.line("  %s: %s", F.note, Clean(rescue.NoteText(lang, fr.NoteCode)))
+	} else if fr.Note != "" {
 		p.line("  %s: %s", F.note, Clean(fr.Note))
 	}
 	errs := map[string]rescue.SourceError{}

@@ -18,7 +18,7 @@ type TextOptions struct {
 type labels struct {
 	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
 	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
-	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate string
+	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt string
 }
 
 var textLabels = map[string]labels{
@@ -30,6 +30,7 @@ var textLabels = map[string]labels{
 		kms: "KMS host", class: "class", channel: "channel", checksum: "checksum", valid: "valid", invalid: "INVALID",
 		readStats: "read", masked: "(keys masked)", errorLabel: "ERROR", hive: "Hive", dirty: "dirty", evaluation: "evaluation edition",
 		history: "Upgrade history (oldest first; the key names' dates are labels only)", noDate: "date unknown",
+		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", destructive: "DESTRUCTIVE: back up the key first",
 	},
 	"fr": {
 		target: "Cible", table: "table de partitions", partitions: "Partitions", installs: "Installations de Windows",
@@ -39,6 +40,7 @@ var textLabels = map[string]labels{
 		kms: "Hôte KMS", class: "classe", channel: "canal", checksum: "somme de contrôle", valid: "valide", invalid: "INVALIDE",
 		readStats: "lu", masked: "(clés masquées)", errorLabel: "ERREUR", hive: "Ruche", dirty: "sale", evaluation: "édition d'évaluation",
 		history: "Historique des mises à niveau (du plus ancien ; la date du nom de clé n'est qu'une étiquette)", noDate: "date inconnue",
+		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
 	},
 }
 
@@ -108,7 +110,7 @@ func writeTarget(p *printer, t *rescue.TargetReport, L labels, lang string, opts
 		}
 	}
 	if t.BytesRead > 0 {
-		p.line("  (%s %s in %d calls, %s)", L.readStats, humanSize(t.BytesRead), t.ReadCalls, time.Duration(t.Elapsed).Round(time.Millisecond))
+		p.line("  (%s)", fmt.Sprintf(L.readFmt, humanSize(t.BytesRead), t.ReadCalls, time.Duration(t.Elapsed).Round(time.Millisecond)))
 	}
 }
 
@@ -234,6 +236,31 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			sum = sum[:16] + "…"
 		}
 		p.line("      %-56s %9s  sha256 %s", Clean(f.Path), humanSize(f.Size), sum)
+	}
+	if len(in.Findings) > 0 {
+		p.line("    %s:", L.diagnosis)
+		for _, f := range in.Findings {
+			mark := "*"
+			if f.Severity != rescue.SevInfo {
+				mark = "!"
+			}
+			msg := f.Localize(lang)
+			if len(f.ErrorCodes) > 0 {
+				msg += " [" + strings.Join(f.ErrorCodes, ", ") + "]"
+			}
+			p.line("      %s %s", mark, Clean(msg))
+			for i, st := range f.Steps {
+				p.line("        %d. %s", i+1, Clean(st.Localize(lang, f.Params)))
+				if st.Command != "" {
+					for _, cl := range strings.Split(strings.TrimRight(st.Command, "\r\n"), "\n") {
+						p.line("             %s", Clean(cl))
+					}
+				}
+				if st.Destructive {
+					p.line("             (%s)", L.destructive)
+				}
+			}
+		}
 	}
 	if len(in.Warnings) > 0 {
 		p.line("    %s:", L.warnings)

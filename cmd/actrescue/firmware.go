@@ -168,5 +168,5 @@ func firmwareForScan(targets []string, demo bool) *rescue.FirmwareReport {
 	if local {
 		return rescue.FirmwareFromHost(hostFirmware(), true)
 	}
-	return &rescue.FirmwareReport{Note: "the targets are images or folders: their firmware (MSDM key) is not in them; run actrescue on the original machine, or pass its tables with `actrescue firmware --acpi FILE`"}
+	return &rescue.FirmwareReport{NoteCode: rescue.CodeFirmwareNotHost, Note: rescue.NoteText("en", rescue.CodeFirmwareNotHost)}
 }

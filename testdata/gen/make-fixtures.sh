@@ -159,6 +159,13 @@ ntfs "$t/win.img" 16 512 Windows7 "$t/tree"
 "$gen" disk "$t/disk.img" -table mbr -seed "$s" "primary:$t/win.img"
 pack "$t/disk.img" "$s"
 
+# 8. gpt-server-eval: Server 2022 Datacenter Evaluation with a Standard KMS key.
+s=gpt-server-eval; t="$work/$s"; mkdir -p "$t/tree"
+windows_tree "$s" "$t/tree"
+ntfs "$t/win.img" 16 512 Windows "$t/tree"
+"$gen" disk "$t/disk.img" -table gpt -sector 512 -seed "$s" "basic:$t/win.img:Basic data partition"
+pack "$t/disk.img" "$s"
+
 # 7. vol-win11home: an unpartitioned volume (a partition image, /dev/sda3).
 s=vol-win11home; t="$work/$s"; mkdir -p "$t/tree"
 windows_tree "$s" "$t/tree"

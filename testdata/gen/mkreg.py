@@ -206,6 +206,17 @@ def scenario(name):
                          '9bd77860-9b31-4b7b-96ad-2564017315bf', 3, extra={'InstallationType': sz('Server')}),
               SPP: {'KeyManagementServiceName': sz('kms.example.test'), 'KeyManagementServicePort': sz('1688')}}
         return sw, system('SRV-4K', 'ServerNT')
+    if name == 'gpt-server-eval':
+        # Datacenter evaluation with a Standard KMS client key and no KMS host:
+        # the key-edition, evaluation and KMS findings must all fire.
+        sw = {CV: client('Windows Server 2022 Datacenter Evaluation', 'ServerDatacenterEval', 20348, 2849, '21H2',
+                         'VDYBN-27WPP-V4HQT-9VMD4-VMK7H', '00454-40000-00001-AA111', 'Volume:GVLK', 'Volume', '[FE]X23-12345',
+                         '9bd77860-9b31-4b7b-96ad-2564017315bf', 3, extra={'InstallationType': sz('Server')})}
+        # DigitalProductId4 names the key's own edition, ServerStandard.
+        sw[CV]['DigitalProductId4'] = binary(pid4('VDYBN-27WPP-V4HQT-9VMD4-VMK7H', '03612-04541-000-000001-03-1033-20348.0000-2752024',
+                                                  '9bd77860-9b31-4b7b-96ad-2564017315bf', 'ServerStandard', '[FE]X23-12345',
+                                                  'Volume:GVLK', 'Volume'))
+        return sw, system('SRV-EVAL', 'ServerNT')
     if name == 'gpt-bitlocker-hiber':
         sw = {CV: client('Windows 10 Home', 'Core', 19045, 4291, '22H2', 'YTMG3-N6DKC-DKB77-7M9GH-8HVX7',
                          '00326-10000-00000-AA123', 'Retail', 'Retail', '[TH]X19-98868',
