@@ -86,7 +86,9 @@ var evalTargets = map[string]string{
 
 // diagnose derives findings for one installation. fw is the host firmware
 // when the scan ran on the machine itself (nil or note-only otherwise).
-func diagnose(in *Installation, fw *FirmwareReport) {
+//
+// previous are the keys of Windows.old* installations on the same volume.
+func diagnose(in *Installation, fw *FirmwareReport, previous []*KeyRecord) {
 	var installed, history []*KeyRecord
 	for _, k := range in.Keys {
 		if k.isInstalled() {
@@ -177,10 +179,18 @@ func diagnose(in *Installation, fw *FirmwareReport) {
 		in.find(FindGenericOnly, SevInfo, params, []string{"0xC004F213", "0x803F7001"}, steps...)
 	}
 
-	// 5. A real key survives in the upgrade history.
-	for _, k := range history {
-		if k.Class == "unknown" && !k.isInstalled() && (k.ChecksumValid == nil || *k.ChecksumValid) {
-			in.find(FindRealKeyHistory, SevInfo, map[string]string{"key": k.Key, "edition": k.keyEdition()}, nil,
+	// 5. A real key survives in the upgrade history or in Windows.old.
+	current := map[string]bool{}
+	for _, k := range installed {
+		current[k.Key] = true
+	}
+	for _, k := range append(history, previous...) {
+		if k.Class == "unknown" && !current[k.Key] && (k.ChecksumValid == nil || *k.ChecksumValid) {
+			where := ""
+			if len(k.Sources) > 0 {
+				where = k.Sources[0].Kind
+			}
+			in.find(FindRealKeyHistory, SevInfo, map[string]string{"key": k.Key, "edition": k.keyEdition(), "source": where}, nil,
 				step("backup-first", "actrescue backup --out <USB>", false),
 				step("ipk-history", "slmgr /ipk "+k.Key, false),
 				step("ato", "slmgr /ato", false),

@@ -25,6 +25,9 @@ func hostFW(edition string) *FirmwareReport {
 const proGeneric = "VK7JG-NPHTM-C97JM-9MPGT-3V66T"
 
 func TestDiagnose(t *testing.T) {
+	previous := map[string][]*KeyRecord{
+		"real key in Windows.old": {keyRec("ABCDE-ABCDE-ABCDE-ABCDE-ABCDE", "unknown", "Professional", `\Windows.old\DigitalProductId`)},
+	}
 	cases := []struct {
 		name   string
 		in     *Installation
@@ -48,13 +51,16 @@ func TestDiagnose(t *testing.T) {
 			nil, []string{FindKeyEdition}, map[string]string{"key_edition": "ServerDatacenter", "edition": "ServerStandard"}},
 		{"client Enterprise evaluation", &Installation{EditionID: "EnterpriseEval", Keys: []*KeyRecord{keyRec("ABCDE-ABCDE-ABCDE-ABCDE-ABCDE", "unknown", "EnterpriseEval", "DigitalProductId4")}},
 			nil, []string{FindEvaluation}, map[string]string{"target": "Enterprise"}},
+		{"real key in Windows.old", &Installation{EditionID: "Professional", KMS: &KMSConfig{Name: "x"}, Keys: []*KeyRecord{
+			keyRec(proGeneric, "generic", "Professional", "DigitalProductId")}},
+			nil, []string{FindGenericOnly, FindRealKeyHistory}, nil},
 		{"nothing anywhere", &Installation{EditionID: "Core"}, hostFW(""), []string{FindNoKey}, nil},
 		{"KMS host configured: silent", &Installation{EditionID: "Enterprise", KMS: &KMSConfig{Name: "kms.corp"}, Keys: []*KeyRecord{keyRec("NPPR9-FWDCX-D2C8J-H872K-2YT43", "kms-client", "Enterprise", "DigitalProductId4")}},
 			nil, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			diagnose(c.in, c.fw)
+			diagnose(c.in, c.fw, previous[c.name])
 			var got []string
 			for _, f := range c.in.Findings {
 				got = append(got, f.Code)

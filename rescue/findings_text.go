@@ -34,8 +34,8 @@ var findingCatalog = map[string]message{
 		fr: "seule la clé générique {key} est installée : l'activation repose sur une licence numérique ou sur la clé du micrologiciel (MSDM) de la machine d'origine, absente d'une image disque ; lancez `actrescue firmware` sur cette machine",
 	},
 	FindRealKeyHistory: {
-		en: "a non-generic key {key} survives in the upgrade history: it may be the owner's real key; back it up, then reinstall it if the current key does not activate",
-		fr: "une clé non générique {key} subsiste dans l'historique des mises à niveau : c'est peut-être la vraie clé du propriétaire ; sauvegardez-la, puis réinstallez-la si la clé actuelle n'active pas",
+		en: "a non-generic key {key} survives in an older copy of Windows ({source}): it may be the owner's real key; back it up, then reinstall it if the current key does not activate",
+		fr: "une clé non générique {key} subsiste dans une ancienne copie de Windows ({source}) : c'est peut-être la vraie clé du propriétaire ; sauvegardez-la, puis réinstallez-la si la clé actuelle n'active pas",
 	},
 	FindKMSNoHost: {
 		en: "a KMS client key ({key}) is installed but no KMS host is configured: it activates only inside an organization that runs a KMS host found through DNS",
@@ -88,7 +88,7 @@ var stepCatalog = map[string]message{
 	"phone":          {en: "phone activation", fr: "activation par téléphone"},
 	"check-firmware": {en: "on the original machine, read its firmware key", fr: "sur la machine d'origine, lisez la clé de son micrologiciel"},
 	"backup-first":   {en: "back up the evidence before any change", fr: "sauvegardez les preuves avant toute modification"},
-	"ipk-history":    {en: "install the key found in the history", fr: "installez la clé trouvée dans l'historique"},
+	"ipk-history":    {en: "install the key found there", fr: "installez la clé trouvée"},
 	"ato":            {en: "activate online", fr: "activez en ligne"},
 	"dns-srv": {
 		en: "inside the organization: check that DNS publishes a KMS host",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,21 +19,66 @@ const (
 	keySPP            = `Microsoft\Windows NT\CurrentVersion\SoftwareProtectionPlatform`
 )
 
-// installRoots are the folders checked for an installation, in order.
-var installRoots = []string{"Windows"}
+// maxPrevious bounds how many Windows.old* folders are examined.
+const maxPrevious = 16
+
+// installBases lists the folders that may hold an installation: the volume
+// root, then every Windows.old, Windows.old.000, … folder (previous
+// installations kept by an upgrade or a reset), sorted by name.
+func installBases(fsys ntfs.FS) []string {
+	bases := []string{""}
+	ents, err := fsys.ReadDir("")
+	if err != nil {
+		return bases
+	}
+	var prev []string
+	for _, e := range ents {
+		if e.IsDir && isWindowsOld(e.Name) {
+			prev = append(prev, e.Name)
+		}
+	}
+	sort.Strings(prev)
+	if len(prev) > maxPrevious {
+		prev = prev[:maxPrevious]
+	}
+	return append(bases, prev...)
+}
+
+// isWindowsOld matches "Windows.old" and "Windows.old.NNN".
+func isWindowsOld(name string) bool {
+	l := strings.ToLower(name)
+	if l == "windows.old" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(l, "windows.old.")
+	if !ok || rest == "" || len(rest) > 4 {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // findInstallations looks for Windows installations on one file system.
 func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part int, opts Options) []*Installation {
 	var out []*Installation
-	for _, root := range installRoots {
+	for _, base := range installBases(fsys) {
 		if ctx.Err() != nil {
 			break
 		}
-		softwarePath := root + "/System32/config/SOFTWARE"
-		if _, err := fsys.Stat(softwarePath); err != nil {
+		root := path.Join(base, "Windows")
+		if _, err := fsys.Stat(root + "/System32/config/SOFTWARE"); err != nil {
 			continue
 		}
-		out = append(out, readInstallation(fsys, target, part, root, opts))
+		in := readInstallation(fsys, target, part, root, opts)
+		if base != "" {
+			in.Previous = true
+			in.Base = winPath(base)
+		}
+		out = append(out, in)
 	}
 	return out
 }
@@ -68,6 +114,8 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 		in.Evaluation = true
 	}
 	in.SPPFiles = collectSPPFiles(fsys, root, in, opts)
+	in.readRegBack(fsys, root, &keys, opts)
+	in.Keys = keys.records()
 	return in
 }
 
@@ -242,7 +290,7 @@ func sppCandidates(root, tokenStore string) [][2]string {
 		{"cache.dat (Windows 8)", win + "/System32/spp/store/cache/cache.dat"},
 		{"tokens.dat (Windows 7)", win + "/ServiceProfiles/NetworkService/AppData/Roaming/Microsoft/SoftwareProtectionPlatform/tokens.dat"},
 		{"tokens.dat (Vista)", win + "/ServiceProfiles/NetworkService/AppData/Roaming/Microsoft/SoftwareLicensing/tokens.dat"},
-		{"clipsvc-tokens.dat", "ProgramData/Microsoft/Windows/ClipSVC/tokens.dat"},
+		{"clipsvc-tokens.dat", path.Join(path.Dir(root), "ProgramData/Microsoft/Windows/ClipSVC/tokens.dat")},
 	}
 	if ts := tokenStoreRel(tokenStore, root); ts != "" && !strings.EqualFold(ts, win+"/System32/spp/store/2.0") && !strings.EqualFold(ts, win+"/System32/spp/store") {
 		c = append(c,

@@ -116,6 +116,10 @@ var catalog = map[string]message{
 		en: "{edition} is an evaluation edition: it cannot be activated with a retail or volume key as is; convert it with DISM /online /Set-Edition",
 		fr: "{edition} est une édition d'évaluation : elle ne peut pas être activée telle quelle avec une clé commerciale ou en volume ; convertissez-la avec DISM /online /Set-Edition",
 	},
+	CodeRegBackEmpty: {
+		en: "the registry backups in {path} are empty files: Windows 10 1803 and later no longer fill RegBack (by design), so no older copy of the hives is there",
+		fr: "les sauvegardes du registre dans {path} sont des fichiers vides : depuis Windows 10 1803, RegBack n'est plus rempli (comportement voulu), il n'y a donc pas de copie plus ancienne des ruches",
+	},
 	CodeGenericKeyOnly: {
 		en: "only a generic key ({key}) is installed: it never activates by itself; activation relies on a digital license or a firmware (MSDM) key",
 		fr: "seule une clé générique ({key}) est installée : elle n'active jamais Windows à elle seule ; l'activation repose sur une licence numérique ou une clé du micrologiciel (MSDM)",

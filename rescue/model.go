@@ -75,7 +75,13 @@ type Installation struct {
 	ID        string `json:"id"` // stable within a report: "1", "2", …
 	Target    string `json:"target"`
 	Partition int    `json:"partition"` // 0 for a folder or unpartitioned volume
-	Root      string `json:"root"`      // e.g. `\Windows`
+	Root      string `json:"root"`      // e.g. `\Windows`, `\Windows.old\Windows`
+	// Previous marks an installation kept in Windows.old* by an upgrade or
+	// reset; Base is that folder.
+	Previous bool   `json:"previous,omitempty"`
+	Base     string `json:"base,omitempty"`
+	// RegBack describes Windows\System32\config\RegBack.
+	RegBack []*FileRecord `json:"regback,omitempty"`
 
 	Name                   string     `json:"name"` // corrected marketing name, e.g. "Windows 11 Pro"
 	ProductName            string     `json:"product_name"`

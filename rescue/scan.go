@@ -231,7 +231,9 @@ func (r *Report) finish() {
 		}
 		s.Warnings += len(t.Warnings)
 		for _, in := range t.Installations {
-			diagnose(in, r.Firmware)
+			if !in.Previous {
+				diagnose(in, r.Firmware, previousKeys(t, in))
+			}
 			n++
 			in.ID = strconv.Itoa(n)
 			s.Installations++
@@ -304,4 +306,23 @@ func ScanTargets(ctx context.Context, targets []*image.Target, opts Options) *Re
 	}
 	rep.finish()
 	return rep
+}
+
+// previousKeys returns the keys of the Windows.old* installations that sit
+// on the same volume as in.
+func previousKeys(t *TargetReport, in *Installation) []*KeyRecord {
+	var out []*KeyRecord
+	for _, o := range t.Installations {
+		if o.Previous && o.Partition == in.Partition && o.Target == in.Target {
+			for _, k := range o.Keys {
+				c := *k
+				c.Sources = append([]KeySource(nil), k.Sources...)
+				for i := range c.Sources {
+					c.Sources[i].Kind = o.Base + `\` + c.Sources[i].Kind
+				}
+				out = append(out, &c)
+			}
+		}
+	}
+	return out
 }

@@ -71,8 +71,14 @@ func TestScenarios(t *testing.T) {
 					{"W269N-WFGWX-YVC9B-4J6C9-T83GX", "kms-client", "Volume:GVLK", []string{
 						`Source OS (Updated on 3/2/2025 09:14:55)\DigitalProductId`, `Source OS (Updated on 3/2/2025 09:14:55)\DigitalProductId4`}},
 				},
+				warnings: []string{CodeRegBackEmpty},
 				history:  1,
 				findings: []string{FindGenericOnly},
+				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
+			}, {
+				name: "Windows 10 Pro", edition: "Professional", version: "10.0.19045.5011", computer: "DEMO-PC", productType: "WinNT", partition: 3,
+				keys:     []wantKey{{"W269N-WFGWX-YVC9B-4J6C9-T83GX", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
+				warnings: []string{CodeRegBackEmpty},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
@@ -82,6 +88,7 @@ func TestScenarios(t *testing.T) {
 				name: "Windows 10 Enterprise", edition: "Enterprise", version: "10.0.19045.5011", computer: "MBR-ENT-01", productType: "WinNT", partition: 6,
 				keys:     []wantKey{{"NPPR9-FWDCX-D2C8J-H872K-2YT43", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
 				findings: []string{FindKMSNoHost},
+				warnings: []string{CodeRegBackEmpty},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
@@ -89,8 +96,9 @@ func TestScenarios(t *testing.T) {
 			fixture: "gpt4k-server", table: "gpt", sector: 4096, parts: []string{"empty", "ntfs"},
 			installs: []wantInstall{{
 				name: "Windows Server 2022 Standard", edition: "ServerStandard", version: "10.0.20348.2849", computer: "SRV-4K", productType: "ServerNT", partition: 2,
-				keys: []wantKey{{"VDYBN-27WPP-V4HQT-9VMD4-VMK7H", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
-				spp:  []string{"tokens.dat", "data.dat", "cache.dat"},
+				keys:     []wantKey{{"VDYBN-27WPP-V4HQT-9VMD4-VMK7H", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
+				warnings: []string{CodeRegBackEmpty},
+				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
 		{
@@ -99,6 +107,7 @@ func TestScenarios(t *testing.T) {
 				name: "Windows Server 2022 Datacenter Evaluation", edition: "ServerDatacenterEval", version: "10.0.20348.2849", computer: "SRV-EVAL", productType: "ServerNT", partition: 1,
 				keys:     []wantKey{{"VDYBN-27WPP-V4HQT-9VMD4-VMK7H", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
 				findings: []string{FindKeyEdition, FindEvaluation, FindKMSNoHost},
+				warnings: []string{CodeRegBackEmpty},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
@@ -112,7 +121,7 @@ func TestScenarios(t *testing.T) {
 			installs: []wantInstall{{
 				name: "Windows 10 Home", edition: "Core", version: "10.0.19045.4291", computer: "HOME-LAPTOP", productType: "WinNT", partition: 2,
 				keys:     []wantKey{{"YTMG3-N6DKC-DKB77-7M9GH-8HVX7", "generic", "Retail", []string{"DigitalProductId", "DigitalProductId4", "BackupProductKeyDefault"}}},
-				warnings: []string{CodeHiveDirty},
+				warnings: []string{CodeHiveDirty, CodeRegBackEmpty},
 				findings: []string{FindGenericOnly},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
@@ -121,7 +130,7 @@ func TestScenarios(t *testing.T) {
 			fixture: "mbr-win7", table: "mbr", sector: 512, parts: []string{"ntfs"},
 			installs: []wantInstall{{
 				name: "Windows 7 Professional", edition: "Professional", version: "6.1.7601", computer: "WIN7-PC", productType: "WinNT", partition: 1,
-				keys:     []wantKey{{"FJ82H-XT6CR-J8D7P-XQJJ2-GPDD4", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
+				keys:     []wantKey{{"FJ82H-XT6CR-J8D7P-XQJJ2-GPDD4", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4", `RegBack\DigitalProductId`, `RegBack\DigitalProductId4`}}},
 				findings: []string{FindKMSNoHost},
 				spp:      []string{"tokens.dat (Windows 7)"},
 			}},
@@ -132,6 +141,7 @@ func TestScenarios(t *testing.T) {
 				name: "Windows 11 Home", edition: "Core", version: "10.0.22631.4460", computer: "HOME-11", productType: "WinNT", partition: 1,
 				keys:     []wantKey{{"YTMG3-N6DKC-DKB77-7M9GH-8HVX7", "generic", "Retail", []string{"DigitalProductId", "DigitalProductId4", "BackupProductKeyDefault"}}},
 				findings: []string{FindGenericOnly},
+				warnings: []string{CodeRegBackEmpty},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},

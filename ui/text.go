@@ -18,7 +18,7 @@ type TextOptions struct {
 type labels struct {
 	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
 	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
-	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt string
+	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous string
 }
 
 var textLabels = map[string]labels{
@@ -30,7 +30,7 @@ var textLabels = map[string]labels{
 		kms: "KMS host", class: "class", channel: "channel", checksum: "checksum", valid: "valid", invalid: "INVALID",
 		readStats: "read", masked: "(keys masked)", errorLabel: "ERROR", hive: "Hive", dirty: "dirty", evaluation: "evaluation edition",
 		history: "Upgrade history (oldest first; the key names' dates are labels only)", noDate: "date unknown",
-		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", destructive: "DESTRUCTIVE: back up the key first",
+		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", previous: "previous installation kept by an upgrade or reset", destructive: "DESTRUCTIVE: back up the key first",
 	},
 	"fr": {
 		target: "Cible", table: "table de partitions", partitions: "Partitions", installs: "Installations de Windows",
@@ -40,7 +40,7 @@ var textLabels = map[string]labels{
 		kms: "Hôte KMS", class: "classe", channel: "canal", checksum: "somme de contrôle", valid: "valide", invalid: "INVALIDE",
 		readStats: "lu", masked: "(clés masquées)", errorLabel: "ERREUR", hive: "Ruche", dirty: "sale", evaluation: "édition d'évaluation",
 		history: "Historique des mises à niveau (du plus ancien ; la date du nom de clé n'est qu'une étiquette)", noDate: "date inconnue",
-		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
+		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", previous: "installation précédente conservée par une mise à niveau ou une réinitialisation", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
 	},
 }
 
@@ -125,6 +125,9 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 		where = fmt.Sprintf("#%d %s", in.Partition, in.Root)
 	}
 	p.line("")
+	if in.Previous {
+		where += ", " + L.previous
+	}
 	p.line("  [%s] %s  (%s)", in.ID, Clean(in.Name), Clean(where))
 	ver := in.DisplayVersion
 	if in.Version != "" {

@@ -55,6 +55,14 @@ windows_tree() {
   mkdir -p "$cfg"
   hives "$s" "$cfg"
   : > "$cfg/SOFTWARE.LOG1"; : > "$cfg/SOFTWARE.LOG2"; : > "$cfg/SYSTEM.LOG1"; : > "$cfg/SYSTEM.LOG2"
+  mkdir -p "$cfg/RegBack"
+  if [ "${3:-}" = win7 ]; then
+    # Windows 7 still kept real RegBack copies.
+    cp "$cfg/SOFTWARE" "$cfg/SYSTEM" "$cfg/RegBack/"
+  else
+    # Windows 10 1803 and later leave 0-byte files there.
+    : > "$cfg/RegBack/SOFTWARE"; : > "$cfg/RegBack/SYSTEM"; : > "$cfg/RegBack/SAM"
+  fi
   if [ "${3:-}" = win7 ]; then
     local sp="$r/Windows/ServiceProfiles/NetworkService/AppData/Roaming/Microsoft/SoftwareProtectionPlatform"
     mkdir -p "$sp"
@@ -94,6 +102,7 @@ echo "building fixtures into $out"
 # 1. gpt-win11: the demo disk. ESP | MSR | Windows 11 Pro 24H2 | WinRE.
 s=gpt-win11; t="$work/$s"; mkdir -p "$t/tree"
 windows_tree "$s" "$t/tree"
+mkdir -p "$t/old" "$t/tree/Windows.old"; windows_tree gpt-win11-old "$t/old"; mv "$t/old/Windows" "$t/tree/Windows.old/Windows"
 ntfs "$t/win.img" 16 512 Windows "$t/tree"
 mkdir -p "$t/re/Recovery/WindowsRE"; fake "$t/re/Recovery/WindowsRE/ReAgent.xml" 512 REAGENT
 ntfs "$t/re.img" 4 512 Recovery "$t/re"

@@ -195,6 +195,13 @@ def scenario(name):
                                              PRO_GVLK_ACT, 'Professional', '[TH]X19-98795', 'Volume:GVLK', 'Volume')),
         }}
         return sw, system('DEMO-PC', history=hist)
+    if name == 'gpt-win11-old':
+        # The Windows.old of the demo disk: the Windows 10 it was upgraded from.
+        old_install = 1700000000
+        sw = {CV: client('Windows 10 Pro', 'Professional', 19045, 5011, '22H2', 'W269N-WFGWX-YVC9B-4J6C9-T83GX',
+                         '00330-80000-00000-AA111', 'Volume:GVLK', 'Volume', '[TH]X19-98795', PRO_GVLK_ACT, 3,
+                         install=old_install)}
+        return sw, system('DEMO-PC')
     if name == 'mbr-ext-win10':
         sw = {CV: client('Windows 10 Enterprise', 'Enterprise', 19045, 5011, '22H2', 'NPPR9-FWDCX-D2C8J-H872K-2YT43',
                          '00329-00000-00003-AA066', 'Volume:GVLK', 'Volume', '[TH]X19-99683',
