@@ -50,6 +50,9 @@ Usage:
   actrescue key check [--json] [--mask] KEY... | -
       check typed keys offline (format, checksum, group, serial, class);
       "-" reads them from stdin so they stay out of the shell history
+  actrescue explain [--lang en|fr] [--json] CODE | --list
+      explain an activation or setup error (0xC004F213, C004F213,
+      -1073417709, 0xC1900101-0x4000D) with ordered steps and commands
   actrescue version
 
 Exit status:
@@ -94,6 +97,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return cmdScan(ctx, args[1:], stdout, stderr, true)
 	case "firmware":
 		return cmdFirmware(ctx, args[1:], stdout, stderr)
+	case "explain":
+		return cmdExplain(ctx, args[1:], stdout, stderr)
 	case "key":
 		return cmdKey(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-version":
@@ -252,7 +257,7 @@ func exitCode(err error) int {
 		return exitBadInput
 	case errors.Is(err, errInvalid):
 		return exitInvalid
-	case errors.Is(err, rescue.ErrNothingFound), errors.Is(err, errNoFirmwareKey):
+	case errors.Is(err, rescue.ErrNothingFound), errors.Is(err, errNoFirmwareKey), errors.Is(err, errNotFound):
 		return exitNothing
 	case errors.Is(err, rescue.ErrPartial):
 		return exitPartial
