@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -9,16 +10,26 @@ import (
 	"github.com/actrescue/actrescue/internal/safeio"
 )
 
+// d2zstMinMemory is the smallest decoder memory limit ReadD2Zst sets.
+const d2zstMinMemory = 8 << 20
+
 // ReadD2Zst decodes a delta-2 + zstd compressed image (the format of the
 // committed fixtures and the embedded demo disk), refusing output larger
 // than limit bytes.
 func ReadD2Zst(r io.Reader, limit int64) ([]byte, error) {
-	dec, err := zstd.NewReader(r, zstd.WithDecoderMaxMemory(uint64(limit)+1), zstd.WithDecoderConcurrency(1))
+	// The decoder caps its window at its memory limit; keep room for the
+	// encoders' default 8 MiB window so small images decode under small
+	// limits. The LimitReader enforces the limit itself.
+	mem := max(uint64(limit)+1, d2zstMinMemory)
+	dec, err := zstd.NewReader(r, zstd.WithDecoderMaxMemory(mem), zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}
 	defer dec.Close()
 	b, err := io.ReadAll(io.LimitReader(dec, limit+1))
+	if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+		return nil, fmt.Errorf("zstd frame exceeds the %d-byte limit: %w: %w", limit, safeio.ErrTooLarge, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("zstd: %w", err)
 	}

@@ -7,6 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// charDevicesAreDisks is false: Linux disks are block devices, and a
+// character device (/dev/null, a tty) is not a disk.
+const charDevicesAreDisks = false
+
 // deviceGeometry returns a block device's size and logical sector size.
 func deviceGeometry(f *os.File) (int64, int, error) {
 	size, err := f.Seek(0, io.SeekEnd)

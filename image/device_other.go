@@ -7,6 +7,10 @@ import (
 	"os"
 )
 
+// charDevicesAreDisks is true: BSD and macOS raw disks (/dev/rdiskN) are
+// character devices.
+const charDevicesAreDisks = true
+
 // deviceGeometry returns a device's size; the sector size is assumed to be
 // 512 bytes until the platform reader (issue 8) asks the device.
 func deviceGeometry(f *os.File) (int64, int, error) {

@@ -162,16 +162,21 @@ func looksLikeMBR(b []byte, size int64) bool {
 // readGPT validates the header fields go-diskfs would allocate from, then
 // lets go-diskfs parse and CRC-check the table.
 func readGPT(r io.ReaderAt, size int64, ss int, hdr []byte, l *Layout) error {
-	count := int64(binary.LittleEndian.Uint32(hdr[80:84]))
-	esize := int64(binary.LittleEndian.Uint32(hdr[84:88]))
-	if esize < 128 || esize%8 != 0 || count == 0 || count*esize > maxGPTEntryBytes {
-		return fmt.Errorf("GPT header (sector size %d) declares %d entries of %d bytes: %w", ss, count, esize, ErrBadTable)
+	if err := checkGPTHeader(hdr, size, ss); err != nil {
+		return err
 	}
-	first := binary.LittleEndian.Uint64(hdr[72:80])
-	if first > uint64(size/int64(ss)) || int64(first)*int64(ss)+count*esize > size {
-		return fmt.Errorf("GPT entry array at LBA %d lies outside the %d-byte disk: %w", first, size, ErrBadTable)
+	bf := &backendFile{r: r, size: size}
+	// go-diskfs falls back to the backup header in the last sector without
+	// bounding its entry array: hide a backup header that fails our checks.
+	if last := (size/int64(ss) - 1) * int64(ss); last > 0 {
+		bk := make([]byte, ss)
+		if n, _ := r.ReadAt(bk, last); n == ss && bytes.Equal(bk[:8], []byte("EFI PART")) {
+			if err := checkGPTHeader(bk, size, ss); err != nil {
+				bf.hideAt, bf.hideErr = last, fmt.Errorf("backup %w", err)
+			}
+		}
 	}
-	tbl, err := gpt.Read(&backendFile{r: r, size: size}, ss, ss)
+	tbl, err := gpt.Read(bf, ss, ss)
 	if err != nil {
 		return fmt.Errorf("GPT with %d-byte sectors: %w: %w", ss, ErrBadTable, err)
 	}
@@ -202,6 +207,21 @@ func readGPT(r io.ReaderAt, size int64, ss int, hdr []byte, l *Layout) error {
 	return nil
 }
 
+// checkGPTHeader bounds the header fields go-diskfs allocates from.
+func checkGPTHeader(hdr []byte, size int64, ss int) error {
+	count := int64(binary.LittleEndian.Uint32(hdr[80:84]))
+	esize := int64(binary.LittleEndian.Uint32(hdr[84:88]))
+	// Divide rather than multiply: count*esize can overflow int64.
+	if esize < 128 || esize%8 != 0 || esize > maxGPTEntryBytes || count == 0 || count > maxGPTEntryBytes/esize {
+		return fmt.Errorf("GPT header (sector size %d) declares %d entries of %d bytes: %w", ss, count, esize, ErrBadTable)
+	}
+	first := binary.LittleEndian.Uint64(hdr[72:80])
+	if first > uint64(size/int64(ss)) || int64(first)*int64(ss)+count*esize > size {
+		return fmt.Errorf("GPT entry array at LBA %d lies outside the %d-byte disk: %w", first, size, ErrBadTable)
+	}
+	return nil
+}
+
 // readMBR reads the four primary entries with go-diskfs, then follows the
 // EBR chain of an extended partition itself (go-diskfs does not).
 func readMBR(r io.ReaderAt, size int64, l *Layout) error {
@@ -222,6 +242,11 @@ func readMBR(r io.ReaderAt, size int64, l *Layout) error {
 			Start: int64(p.Start) * 512, Size: int64(p.Size) * 512}
 		if isExtended(typ) {
 			part.Content = ContentExtended
+			if !safeio.InRange(part.Start, part.Size, size) {
+				// Still walk the chain: logicals inside the disk stay readable.
+				part.Content = ContentUnreadable
+				part.Err = fmt.Errorf("extended partition %d (bytes %d+%d) lies outside the %d-byte disk: %w", p.Index, part.Start, part.Size, size, ErrOutOfRange)
+			}
 			l.Partitions = append(l.Partitions, part)
 			logical, warns := readEBRChain(r, size, int64(p.Start), int64(p.Size), &next)
 			l.Partitions = append(l.Partitions, logical...)
@@ -329,11 +354,17 @@ type backendFile struct {
 	r    io.ReaderAt
 	size int64
 	pos  int64
+	// hideErr, when set, fails reads covering byte hideAt.
+	hideAt  int64
+	hideErr error
 }
 
 func (b *backendFile) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off >= b.size {
 		return 0, io.EOF
+	}
+	if b.hideErr != nil && off <= b.hideAt && b.hideAt < off+int64(len(p)) {
+		return 0, b.hideErr
 	}
 	want := p
 	if rem := b.size - off; int64(len(p)) > rem {

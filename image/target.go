@@ -91,7 +91,7 @@ func Open(path string) (*Target, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrIsDirectory)
 	}
 	mode := st.Mode()
-	if !mode.IsRegular() && mode&fs.ModeDevice == 0 {
+	if !mode.IsRegular() && (mode&fs.ModeDevice == 0 || mode&fs.ModeCharDevice != 0 && !charDevicesAreDisks) {
 		return nil, fmt.Errorf("%s: %w (mode %s)", path, ErrNotDisk, mode.Type())
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY, 0)
@@ -171,6 +171,10 @@ func (t *Target) ReadAt(p []byte, off int64) (int, error) {
 	n, err := t.r.ReadAt(want, off)
 	if !t.countBelow {
 		t.bytes.Add(int64(n))
+	}
+	if n < len(want) && (err == nil || err == io.EOF) {
+		// The backing store ends before the size the target claims.
+		err = io.ErrUnexpectedEOF
 	}
 	if err == nil && len(want) < len(p) {
 		err = io.EOF

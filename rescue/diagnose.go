@@ -66,6 +66,9 @@ func (k *KeyRecord) inHistory() bool {
 // keyEdition is the edition a key installs: from the target's pkeyconfig,
 // else DigitalProductId4, else the published-key table.
 func (k *KeyRecord) keyEdition() string {
+	if k.Config != nil && k.Config.EditionID != "" {
+		return k.Config.EditionID
+	}
 	if k.Edition != "" {
 		return k.Edition
 	}
@@ -100,7 +103,10 @@ func diagnose(in *Installation, fw *FirmwareReport, previous []*KeyRecord) {
 	}
 	var fwKey *KeyRecord
 	if fw != nil && fw.Host && fw.MSDM != nil && fw.MSDM.Key != nil {
-		fwKey = fw.MSDM.Key
+		// Look the firmware key up in this installation's pkeyconfig.
+		c := *fw.MSDM.Key
+		c.Config, c.ConfigNote = lookupConfig(in.pkeys, c.Key)
+		fwKey = &c
 	}
 	edition := in.EditionID
 	name := in.Name

@@ -77,8 +77,15 @@ func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part in
 		if base != "" {
 			in.Previous = true
 			in.Base = winPath(base)
+		} else {
+			in.readRollback(fsys, opts.Now())
 		}
 		out = append(out, in)
+	}
+	for _, in := range out {
+		if in.Previous && strings.EqualFold(in.Base, `\Windows.old`) && len(out) > 0 && !out[0].Previous {
+			out[0].Rollback.windowsOldBuild(in.CurrentBuild)
+		}
 	}
 	return out
 }
@@ -116,6 +123,8 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 	in.SPPFiles = collectSPPFiles(fsys, root, in, opts)
 	in.readRegBack(fsys, root, &keys, opts)
 	in.Keys = keys.records()
+	in.loadPkeyConfigs(fsys, root)
+	in.applyPkeyConfig()
 	return in
 }
 
@@ -213,6 +222,13 @@ func (in *Installation) readCurrentVersion(h *hive.Hive, hivePath string, keys *
 			in.InstallDate = &t
 		}
 	}
+	if v, err := cv.Value("InstallTime"); err == nil {
+		if ft, err := v.Uint64(); err == nil {
+			if t, ok := filetimeToTime(ft); ok {
+				in.InstallTime = &t
+			}
+		}
+	}
 	cvPath := hivePath + `:` + keyCurrentVersion
 	keys.fromPIDs(in, cv, cvPath, "")
 
@@ -274,6 +290,11 @@ func (in *Installation) readSystem(h *hive.Hive) {
 	}
 	if k, err := h.Key(cs + `\Control\ProductOptions`); err == nil {
 		in.ProductType = stringValue(k, "ProductType")
+	}
+	if k, err := h.Key("Setup"); err == nil {
+		if v, err := k.Value("UninstallWindow"); err == nil {
+			in.uninstallWindow, _ = v.Uint32()
+		}
 	}
 }
 

@@ -116,6 +116,14 @@ var catalog = map[string]message{
 		en: "{edition} is an evaluation edition: it cannot be activated with a retail or volume key as is; convert it with DISM /online /Set-Edition",
 		fr: "{edition} est une édition d'évaluation : elle ne peut pas être activée telle quelle avec une clé commerciale ou en volume ; convertissez-la avec DISM /online /Set-Edition",
 	},
+	CodePkeyConfigError: {
+		en: "pkeyconfig file {path} could not be read: {error}; keys are shown without their edition and channel from this installation",
+		fr: "le fichier pkeyconfig {path} n'a pas pu être lu : {error} ; les clés sont affichées sans l'édition ni le canal de cette installation",
+	},
+	CodeActivationMismatch: {
+		en: "the activation ID stored with key {key} ({dpid4}) differs from the one this installation's pkeyconfig gives for it ({config}, {edition}): the stored product ID data may be damaged or come from another installation",
+		fr: "l'ID d'activation enregistré avec la clé {key} ({dpid4}) diffère de celui que donne le pkeyconfig de cette installation ({config}, {edition}) : les données d'ID de produit sont peut-être endommagées ou proviennent d'une autre installation",
+	},
 	CodeRegBackEmpty: {
 		en: "the registry backups in {path} are empty files: Windows 10 1803 and later no longer fill RegBack (by design), so no older copy of the hives is there",
 		fr: "les sauvegardes du registre dans {path} sont des fichiers vides : depuis Windows 10 1803, RegBack n'est plus rempli (comportement voulu), il n'y a donc pas de copie plus ancienne des ruches",

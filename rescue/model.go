@@ -1,6 +1,10 @@
 package rescue
 
-import "time"
+import (
+	"time"
+
+	"github.com/actrescue/actrescue/license"
+)
 
 // SchemaVersion is the version of the JSON report. Bump it on any
 // incompatible change and record the change in docs/report-schema.md.
@@ -93,6 +97,7 @@ type Installation struct {
 	Version                string     `json:"version,omitempty"` // 10.0.26100.2771
 	InstallationType       string     `json:"installation_type,omitempty"`
 	InstallDate            *time.Time `json:"install_date,omitempty"`
+	InstallTime            *time.Time `json:"install_time,omitempty"`
 	ProductID              string     `json:"product_id,omitempty"`
 	RegisteredOwner        string     `json:"registered_owner,omitempty"`
 	RegisteredOrganization string     `json:"registered_organization,omitempty"`
@@ -111,6 +116,14 @@ type Installation struct {
 	Warnings []Warning       `json:"warnings,omitempty"`
 	// Findings are diagnoses with next steps, most severe first.
 	Findings []Finding `json:"findings,omitempty"`
+	// Rollback is the "Go back" state (current installations only).
+	Rollback *Rollback `json:"rollback,omitempty"`
+
+	// PkeyConfigFiles lists the pkeyconfig files read on this installation.
+	PkeyConfigFiles []string `json:"pkeyconfig_files,omitempty"`
+
+	uninstallWindow uint32 // SYSTEM\Setup!UninstallWindow, days
+	pkeys           []*license.PkeyConfig
 }
 
 // KMSConfig holds the KMS client settings of an installation.
@@ -121,18 +134,23 @@ type KMSConfig struct {
 
 // KeyRecord is one distinct product key with every place it was found.
 type KeyRecord struct {
-	Key           string      `json:"key"`    // masked when Report.Masked
-	Format        string      `json:"format"` // "pkey2009" (with N) or "legacy"
-	ChecksumValid *bool       `json:"checksum_valid,omitempty"`
-	Class         string      `json:"class"` // generic, kms-client, unknown
-	KnownProduct  string      `json:"known_product,omitempty"`
-	KnownEdition  string      `json:"known_edition,omitempty"`
-	Channel       string      `json:"channel,omitempty"` // from DigitalProductId4, e.g. Retail, OEM:DM, Volume:GVLK
-	Edition       string      `json:"edition,omitempty"` // from DigitalProductId4
-	ActivationID  string      `json:"activation_id,omitempty"`
-	PartNumber    string      `json:"part_number,omitempty"`
-	ProductID     string      `json:"product_id,omitempty"`
-	Sources       []KeySource `json:"sources"`
+	Key           string `json:"key"`    // masked when Report.Masked
+	Format        string `json:"format"` // "pkey2009" (with N) or "legacy"
+	ChecksumValid *bool  `json:"checksum_valid,omitempty"`
+	Class         string `json:"class"` // generic, kms-client, unknown
+	KnownProduct  string `json:"known_product,omitempty"`
+	KnownEdition  string `json:"known_edition,omitempty"`
+	Channel       string `json:"channel,omitempty"` // from DigitalProductId4, e.g. Retail, OEM:DM, Volume:GVLK
+	Edition       string `json:"edition,omitempty"` // from DigitalProductId4
+	ActivationID  string `json:"activation_id,omitempty"`
+	PartNumber    string `json:"part_number,omitempty"`
+	ProductID     string `json:"product_id,omitempty"`
+	// Config is the installation's own pkeyconfig entry for the key;
+	// ConfigNote says why there is none (no-pkeyconfig, not-in-pkeyconfig,
+	// legacy-key).
+	Config     *KeyConfig  `json:"config,omitempty"`
+	ConfigNote string      `json:"config_note,omitempty"`
+	Sources    []KeySource `json:"sources"`
 }
 
 // KeySource says where a key was read.

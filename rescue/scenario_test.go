@@ -201,6 +201,19 @@ func TestScenarios(t *testing.T) {
 					if k.Format == "pkey2009" && (k.ChecksumValid == nil || !*k.ChecksumValid) {
 						t.Errorf("key %s: checksum not valid", k.Key)
 					}
+					// The installation's own pkeyconfig must agree with
+					// DigitalProductId4 on edition, channel and activation ID.
+					switch {
+					case k.Format == "legacy":
+						if k.Config != nil || k.ConfigNote != ConfigLegacy {
+							t.Errorf("legacy key %s: config %+v note %q", k.Key, k.Config, k.ConfigNote)
+						}
+					case k.Config == nil:
+						t.Errorf("key %s: no pkeyconfig entry (%s)", k.Key, k.ConfigNote)
+					case k.Config.EditionID != k.Edition || k.Config.Channel != k.Channel || k.Config.ActivationID != k.ActivationID:
+						t.Errorf("key %s: pkeyconfig %s/%s/%s, DigitalProductId4 %s/%s/%s", k.Key,
+							k.Config.EditionID, k.Config.Channel, k.Config.ActivationID, k.Edition, k.Channel, k.ActivationID)
+					}
 				}
 				assertCodes(t, "installation", in.Warnings, w.warnings)
 				var fc []string
@@ -375,4 +388,37 @@ type bytesAt struct{ b []byte }
 
 func (r *bytesAt) ReadAt(p []byte, off int64) (int, error) {
 	return image.OpenBytes("", r.b).ReadAt(p, off)
+}
+
+func TestRollbackWindow(t *testing.T) {
+	img := loadFixture(t, "gpt-win11")
+	scan := func(now time.Time) *Installation {
+		rep := ScanTargets(context.Background(), []*image.Target{image.OpenBytes("demo", img)}, Options{Now: func() time.Time { return now }})
+		return rep.Targets[0].Installations[0]
+	}
+	in := scan(time.Date(2024, 10, 5, 0, 0, 0, 0, time.UTC))
+	rb := in.Rollback
+	if rb == nil || !rb.Available || rb.Expired || rb.WindowDays != 10 || rb.WindowSource != "registry" {
+		t.Fatalf("rollback within the window: %+v", rb)
+	}
+	if want := time.Date(2024, 10, 11, 0, 0, 0, 0, time.UTC); rb.Deadline == nil || !rb.Deadline.Equal(want) || time.Duration(rb.Remaining) != 6*24*time.Hour {
+		t.Errorf("deadline %v remaining %v", rb.Deadline, time.Duration(rb.Remaining))
+	}
+	if !rb.WindowsOldComplete || !rb.SetupRollbackData || rb.WindowsOldBuild != "19045" || rb.BuildConsistent == nil || !*rb.BuildConsistent {
+		t.Errorf("evidence %+v", rb)
+	}
+	if len(rb.UpgradeTimes) != 3 || rb.TimesDisagree || len(rb.SetupLogs) != 2 {
+		t.Errorf("times %+v logs %v", rb.UpgradeTimes, rb.SetupLogs)
+	}
+	rb = scan(fixedNow()).Rollback
+	if rb.Available || !rb.Expired || len(rb.Reasons) != 1 || rb.Reasons[0] != ReasonExpired {
+		t.Errorf("expired window: %+v", rb)
+	}
+	if txt := RollbackReasonText("fr", ReasonExpired, rb); !strings.Contains(txt, "2024-10-11") || !strings.Contains(txt, "10 jours") {
+		t.Errorf("French reason %q", txt)
+	}
+	// No upgrade evidence at all: nothing to say.
+	if rep := scanFixture(t, "vol-win11home", Options{}); rep.Targets[0].Installations[0].Rollback != nil {
+		t.Errorf("rollback reported without any upgrade evidence")
+	}
 }

@@ -16,31 +16,51 @@ type TextOptions struct {
 }
 
 type labels struct {
+	configNotes  map[string]string
+	invalidRange string
 	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
 	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
-	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous string
+	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous, goBack, goBackOK, goBackNo, clockNote, upgradeTimes string
 }
 
 var textLabels = map[string]labels{
 	"en": {
-		target: "Target", table: "partition table", partitions: "Partitions", installs: "Windows installations",
+		configNotes: map[string]string{
+			rescue.ConfigNoFiles:  "none on this installation: edition and channel unknown",
+			rescue.ConfigNotFound: "this key is in no range of this installation's pkeyconfig (another product or version?)",
+			rescue.ConfigLegacy:   "pre-Windows 8 key: cannot be mapped offline",
+		},
+		invalidRange: "range marked invalid",
+		target:       "Target", table: "partition table", partitions: "Partitions", installs: "Windows installations",
 		noInstall: "No Windows installation found.", keys: "Product keys", noKeys: "no product key found in the registry",
 		sources: "found in", spp: "SPP store", noSPP: "none found", warnings: "Warnings", edition: "Edition",
 		version: "Version", installed: "Installed", computer: "Computer", owner: "Owner", productID: "Product ID",
 		kms: "KMS host", class: "class", channel: "channel", checksum: "checksum", valid: "valid", invalid: "INVALID",
 		readStats: "read", masked: "(keys masked)", errorLabel: "ERROR", hive: "Hive", dirty: "dirty", evaluation: "evaluation edition",
 		history: "Upgrade history (oldest first; the key names' dates are labels only)", noDate: "date unknown",
-		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", previous: "previous installation kept by an upgrade or reset", destructive: "DESTRUCTIVE: back up the key first",
+		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", previous: "previous installation kept by an upgrade or reset",
+		goBack: "Go back to the previous version", goBackOK: "possible until %s (%s left); from WinRE: Troubleshoot > Advanced options > Uninstall Updates > Uninstall latest feature update",
+		goBackNo: "not possible", clockNote: "dates use this computer's clock and the offline machine's recorded times, which may be wrong",
+		upgradeTimes: "upgrade time", destructive: "DESTRUCTIVE: back up the key first",
 	},
 	"fr": {
-		target: "Cible", table: "table de partitions", partitions: "Partitions", installs: "Installations de Windows",
+		configNotes: map[string]string{
+			rescue.ConfigNoFiles:  "absent de cette installation : édition et canal inconnus",
+			rescue.ConfigNotFound: "cette clé n'est dans aucune plage du pkeyconfig de cette installation (autre produit ou version ?)",
+			rescue.ConfigLegacy:   "clé antérieure à Windows 8 : non identifiable hors ligne",
+		},
+		invalidRange: "plage marquée invalide",
+		target:       "Cible", table: "table de partitions", partitions: "Partitions", installs: "Installations de Windows",
 		noInstall: "Aucune installation de Windows trouvée.", keys: "Clés de produit", noKeys: "aucune clé de produit trouvée dans le registre",
 		sources: "trouvée dans", spp: "Magasin SPP", noSPP: "aucun fichier trouvé", warnings: "Avertissements", edition: "Édition",
 		version: "Version", installed: "Installé le", computer: "Ordinateur", owner: "Propriétaire", productID: "ID de produit",
 		kms: "Hôte KMS", class: "classe", channel: "canal", checksum: "somme de contrôle", valid: "valide", invalid: "INVALIDE",
 		readStats: "lu", masked: "(clés masquées)", errorLabel: "ERREUR", hive: "Ruche", dirty: "sale", evaluation: "édition d'évaluation",
 		history: "Historique des mises à niveau (du plus ancien ; la date du nom de clé n'est qu'une étiquette)", noDate: "date inconnue",
-		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", previous: "installation précédente conservée par une mise à niveau ou une réinitialisation", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
+		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", previous: "installation précédente conservée par une mise à niveau ou une réinitialisation",
+		goBack: "Revenir à la version précédente", goBackOK: "possible jusqu'au %s (reste %s) ; depuis WinRE : Dépannage > Options avancées > Désinstaller des mises à jour > Désinstaller la dernière mise à jour de fonctionnalité",
+		goBackNo: "impossible", clockNote: "les dates reposent sur l'horloge de cet ordinateur et sur les heures enregistrées par la machine hors ligne, qui peuvent être fausses",
+		upgradeTimes: "date de mise à niveau", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
 	},
 }
 
@@ -194,6 +214,15 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 		if len(extra) > 0 {
 			p.line("        %s", Clean(strings.Join(extra, ", ")))
 		}
+		if c := k.Config; c != nil {
+			line := fmt.Sprintf("pkeyconfig: %s, %s, %q, %s", c.EditionID, c.Channel, c.Description, c.ActivationID)
+			if !c.Valid {
+				line += " (" + L.invalidRange + ")"
+			}
+			p.line("        %s", Clean(line))
+		} else if n := L.configNotes[k.ConfigNote]; n != "" {
+			p.line("        pkeyconfig: %s", n)
+		}
 		kinds := make([]string, 0, len(k.Sources))
 		for _, s := range k.Sources {
 			kinds = append(kinds, s.Kind)
@@ -239,6 +268,24 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			sum = sum[:16] + "…"
 		}
 		p.line("      %-56s %9s  sha256 %s", Clean(f.Path), humanSize(f.Size), sum)
+	}
+	if rb := in.Rollback; rb != nil {
+		if rb.Available && rb.Deadline != nil {
+			left := time.Duration(rb.Remaining).Round(time.Hour)
+			p.line("    %s: %s", L.goBack, fmt.Sprintf(L.goBackOK, rb.Deadline.Format("2006-01-02 15:04 UTC"), left))
+		} else {
+			reasons := make([]string, 0, len(rb.Reasons))
+			for _, r := range rb.Reasons {
+				reasons = append(reasons, rescue.RollbackReasonText(lang, r, rb))
+			}
+			p.line("    %s: %s (%s)", L.goBack, L.goBackNo, Clean(strings.Join(reasons, "; ")))
+		}
+		if opts.Verbose || rb.TimesDisagree {
+			for _, ts := range rb.UpgradeTimes {
+				p.line("      %s: %s  (%s)", L.upgradeTimes, ts.Time.Format("2006-01-02 15:04 UTC"), Clean(ts.Source))
+			}
+		}
+		p.line("      (%s)", L.clockNote)
 	}
 	if len(in.Findings) > 0 {
 		p.line("    %s:", L.diagnosis)

@@ -20,6 +20,7 @@ for t in python3 hivexregedit mkntfs wimlib-imagex mkfs.fat faketime go; do
 done
 (cd "$repo" && go build -o "$work/fixturegen" ./internal/fixturegen)
 gen="$work/fixturegen"
+python3 "$here/mkpkeyconfig.py" "$work/pkeyconfig" >/dev/null
 
 # hives SCENARIO DIR: SOFTWARE and SYSTEM from the scenario's .reg files.
 hives() {
@@ -73,6 +74,14 @@ windows_tree() {
     fake "$r/Windows/System32/spp/store/2.0/data.dat" 12288 "$s-DATA-DAT"
     fake "$r/Windows/System32/spp/store/2.0/cache/cache.dat" 4096 "$s-CACHE-DAT"
   fi
+  # pkeyconfig with public IDs only (testdata/gen/mkpkeyconfig.py).
+  local pk="$r/Windows/System32/spp/tokens/pkeyconfig"
+  mkdir -p "$pk"
+  if [ "${3:-}" = win7 ]; then
+    cp "$work/pkeyconfig/pkeyconfig-downlevel.xrm-ms" "$pk/pkeyconfig.xrm-ms"
+  else
+    cp "$work/pkeyconfig/pkeyconfig.xrm-ms" "$work/pkeyconfig/pkeyconfig-csvlk.xrm-ms" "$pk/"
+  fi
   mkdir -p "$r/Users/Public"
   printf 'actrescue fixture\r\n' > "$r/Users/Public/readme.txt"
 }
@@ -103,6 +112,11 @@ echo "building fixtures into $out"
 s=gpt-win11; t="$work/$s"; mkdir -p "$t/tree"
 windows_tree "$s" "$t/tree"
 mkdir -p "$t/old" "$t/tree/Windows.old"; windows_tree gpt-win11-old "$t/old"; mv "$t/old/Windows" "$t/tree/Windows.old/Windows"
+# Windows Setup's working folder with rollback data and its logs (Go back).
+bt="$t/tree/\$WINDOWS.~BT/Sources"; mkdir -p "$bt/Rollback" "$bt/Panther"
+printf '2024-10-01 00:00:00, Info  SP  Setup phase: finalize\r\n' > "$bt/Panther/setupact.log"
+: > "$bt/Panther/setuperr.log"
+fake "$bt/Rollback/rollback.dat" 4096 ROLLBACK
 ntfs "$t/win.img" 16 512 Windows "$t/tree"
 mkdir -p "$t/re/Recovery/WindowsRE"; fake "$t/re/Recovery/WindowsRE/ReAgent.xml" 512 REAGENT
 ntfs "$t/re.img" 4 512 Recovery "$t/re"

@@ -144,8 +144,7 @@ FT = lambda unix: unix * 10_000_000 + 116444736000000000
 
 PRO_ACT = '4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c'  # Windows 10/11 Pro retail (public, MAS HWID list)
 PRO_GVLK_ACT = '2de67392-b7a7-462a-b1ca-108dd189f588'  # Pro Volume:GVLK (formats-keys.md 5.1)
-# Activation IDs not published for a generic retail key: clearly synthetic.
-SYNTHETIC_ACT = '00000000-0000-4000-8000-000000000001'
+HOME_ACT = '2b1f36bb-c1cd-4306-bf5c-a0367c2d97d8'  # Home generic retail (formats-keys.md 5.2)
 
 
 def client(product, edition, build, ubr, display, key, product_id, channel, eula, part, act, lic=0, extra=None,
@@ -156,6 +155,7 @@ def client(product, edition, build, ubr, display, key, product_id, channel, eula
         'CurrentBuildNumber': sz(str(build)), 'UBR': dword(ubr), 'CurrentMajorVersionNumber': dword(10),
         'CurrentMinorVersionNumber': dword(0), 'CurrentVersion': sz('6.3'), 'InstallationType': sz('Client'),
         'ProductId': sz(product_id), 'RegisteredOwner': sz('Fixture'), 'InstallDate': dword(install),
+        'InstallTime': qword(FT(install)),
         'BuildLabEx': sz('%d.%d.amd64fre.ge_release.240331-1435' % (build, ubr)),
         'DigitalProductId': binary(pid3(key, product_id, part, lic, install)),
         'DigitalProductId4': binary(pid4(key, '03612-%05d-000-000000-%02d-1033-%d.0000-2752024' % (encode_key(key)[1] & 0xFFFFF, lic, build),
@@ -227,7 +227,7 @@ def scenario(name):
     if name == 'gpt-bitlocker-hiber':
         sw = {CV: client('Windows 10 Home', 'Core', 19045, 4291, '22H2', 'YTMG3-N6DKC-DKB77-7M9GH-8HVX7',
                          '00326-10000-00000-AA123', 'Retail', 'Retail', '[TH]X19-98868',
-                         SYNTHETIC_ACT),
+                         HOME_ACT),
               SPP: {'BackupProductKeyDefault': sz('YTMG3-N6DKC-DKB77-7M9GH-8HVX7')}}
         return sw, system('HOME-LAPTOP')
     if name == 'mbr-win7':
@@ -241,7 +241,7 @@ def scenario(name):
     if name == 'vol-win11home':
         sw = {CV: client('Windows 10 Home', 'Core', 22631, 4460, '23H2', 'YTMG3-N6DKC-DKB77-7M9GH-8HVX7',
                          '00342-20000-00000-AA456', 'Retail', 'Retail', '[TH]X19-98868',
-                         SYNTHETIC_ACT),
+                         HOME_ACT),
               SPP: {'BackupProductKeyDefault': sz('YTMG3-N6DKC-DKB77-7M9GH-8HVX7')}}
         return sw, system('HOME-11')
     raise SystemExit('unknown scenario ' + name)
