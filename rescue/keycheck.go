@@ -2,6 +2,11 @@ package rescue
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/actrescue/actrescue/internal/safeio"
 
 	"github.com/actrescue/actrescue/license"
 )
@@ -24,7 +29,11 @@ type KeyCheck struct {
 	KnownEdition  string   `json:"known_edition,omitempty"`
 	Verdict       string   `json:"verdict"`         // malformed, missing-characters, checksum-invalid, legacy-structure-ok, checksum-valid
 	Notes         []string `json:"notes,omitempty"` // what normalization changed (dashes, look-alikes…)
-	Error         string   `json:"error,omitempty"`
+	// Config is the key's entry in the pkeyconfig given with --target or
+	// --pkeyconfig; ConfigNote says why there is none.
+	Config     *KeyConfig `json:"config,omitempty"`
+	ConfigNote string     `json:"config_note,omitempty"`
+	Error      string     `json:"error,omitempty"`
 }
 
 // Verdicts of a key check.
@@ -36,9 +45,10 @@ const (
 	VerdictValid       = "checksum-valid"
 )
 
-// CheckKeys checks typed keys offline. With mask, keys are masked in the
-// result and the raw input is dropped.
-func CheckKeys(inputs []string, mask bool) []KeyCheck {
+// CheckKeys checks typed keys offline, and maps them through pkeyconfig
+// files when cs is not empty. With mask, keys are masked in the result and
+// the raw input is dropped.
+func CheckKeys(inputs []string, mask bool, cs license.PkeyConfigs) []KeyCheck {
 	out := make([]KeyCheck, 0, len(inputs))
 	for _, in := range inputs {
 		norm, notes, nerr := license.NormalizeTyped(in)
@@ -67,6 +77,9 @@ func CheckKeys(inputs []string, mask bool) []KeyCheck {
 		if c.Err != nil {
 			r.Error = c.Err.Error()
 		}
+		if c.WellFormed && len(cs) > 0 {
+			r.Config, r.ConfigNote = lookupConfig(cs, c.Normalized)
+		}
 		if mask {
 			r.Input = ""
 			if r.Key != "" {
@@ -82,4 +95,24 @@ func CheckKeys(inputs []string, mask bool) []KeyCheck {
 		out = append(out, r)
 	}
 	return out
+}
+
+// PkeyConfigs returns the pkeyconfig files read on the installation.
+func (in *Installation) PkeyConfigs() license.PkeyConfigs { return in.pkeys }
+
+// LoadPkeyConfigFile reads one pkeyconfig file from the host.
+func LoadPkeyConfigFile(path string) (*license.PkeyConfig, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPkeyConfigFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(b) > maxPkeyConfigFile {
+		return nil, fmt.Errorf("%s: more than %d bytes: %w", path, maxPkeyConfigFile, safeio.ErrTooLarge)
+	}
+	return license.ParsePkeyConfig(b, path)
 }

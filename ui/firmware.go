@@ -194,6 +194,11 @@ func WriteKeyChecks(w io.Writer, checks []rescue.KeyCheck, opts TextOptions) err
 			cls += ": " + c.KnownProduct
 		}
 		p.line("  %s", cls)
+		if cf := c.Config; cf != nil {
+			p.line("  pkeyconfig: %s, %s, %q, %s", Clean(cf.EditionID), Clean(cf.Channel), Clean(cf.Description), Clean(cf.ActivationID))
+		} else if c.ConfigNote != "" {
+			p.line("  pkeyconfig: %s", c.ConfigNote)
+		}
 	}
 	if len(checks) > 0 {
 		p.line("")

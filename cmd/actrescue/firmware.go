@@ -118,8 +118,38 @@ func cmdKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	asJSON := fs.Bool("json", false, "write JSON")
 	mask := fs.Bool("mask", false, "hide all but the last 5 characters of each key")
 	lang := fs.String("lang", defaultLang(), "language: en or fr")
+	var pkFiles listFlag
+	fs.Var(&pkFiles, "pkeyconfig", "map keys through this pkeyconfig*.xrm-ms file (repeatable)")
+	target := fs.String("target", "", "map keys through the pkeyconfig of the Windows installation on this disk, image or folder")
 	if err := fs.Parse(interleave(args[1:])); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var cs license.PkeyConfigs
+	for _, p := range pkFiles {
+		pc, err := rescue.LoadPkeyConfigFile(p)
+		if err != nil {
+			return fmt.Errorf("%w: pkeyconfig %v", errUsage, err)
+		}
+		cs = append(cs, pc)
+	}
+	if *target != "" {
+		rep := rescue.Scan(ctx, []string{*target}, rescue.Options{})
+		found := false
+		for _, t := range rep.Targets {
+			if t.Error != nil {
+				return fmt.Errorf("%w: %s", errUsage, t.Error.Message)
+			}
+			for _, in := range t.Installations {
+				if !in.Previous && len(in.PkeyConfigs()) > 0 && !found {
+					cs = append(cs, in.PkeyConfigs()...)
+					found = true
+					fmt.Fprintf(stderr, "actrescue: using the pkeyconfig of %s (%s %s)\n", in.Root, in.Name, in.Version)
+				}
+			}
+		}
+		if !found {
+			return fmt.Errorf("%w: no Windows installation with pkeyconfig files on %s", errUsage, *target)
+		}
 	}
 	keys := fs.Args()
 	if len(keys) == 1 && keys[0] == "-" {
@@ -137,7 +167,7 @@ func cmdKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if len(keys) == 0 {
 		return fmt.Errorf("%w: key check needs at least one key (or - to read them from stdin, which keeps them out of the shell history)", errUsage)
 	}
-	checks := rescue.CheckKeys(keys, *mask)
+	checks := rescue.CheckKeys(keys, *mask, cs)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -47,8 +47,9 @@ Usage:
   actrescue firmware [--acpi FILE]... [--json] [--mask]
       the firmware OEM key (ACPI MSDM), the SLIC marker and the machine
       identity of this computer, or of table files (raw or acpidump output)
-  actrescue key check [--json] [--mask] KEY... | -
-      check typed keys offline (format, checksum, group, serial, class);
+  actrescue key check [--target T | --pkeyconfig FILE] [--json] [--mask] KEY... | -
+      check typed keys offline (format, checksum, group, serial, class;
+      edition and channel from the pkeyconfig of a target or a file);
       "-" reads them from stdin so they stay out of the shell history
   actrescue explain [--lang en|fr] [--json] CODE | --list
       explain an activation or setup error (0xC004F213, C004F213,
@@ -156,7 +157,7 @@ func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, [
 }
 
 // valueFlags are the flags that take a separate value argument.
-var valueFlags = map[string]bool{"lang": true, "acpi": true}
+var valueFlags = map[string]bool{"lang": true, "acpi": true, "pkeyconfig": true, "target": true}
 
 // interleave moves flags before positional arguments so that
 // `scan disk.img --json` works like `scan --json disk.img`.

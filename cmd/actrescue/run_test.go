@@ -307,3 +307,50 @@ func TestScanExitCodes(t *testing.T) {
 		t.Errorf("mixed targets: exit %d:\n%s%s", code, out, errOut)
 	}
 }
+
+func TestExplain(t *testing.T) {
+	for _, form := range []string{"0xc004f213", "C004F213", "-1073417709", "3221549587"} {
+		out, _, code := runCLI(t, "explain", form)
+		if code != exitFound || !strings.Contains(out, "0xC004F213") || !strings.Contains(out, "slmgr") {
+			t.Errorf("%s: exit %d:\n%s", form, code, out)
+		}
+	}
+	out, _, code := runCLI(t, "explain", "--lang", "fr", "0xC1900101-0x4000D")
+	if code != exitFound || !strings.Contains(out, "Causes probables") {
+		t.Errorf("setup code in French: exit %d:\n%s", code, out)
+	}
+	out, _, code = runCLI(t, "explain", "--json", "0xC004F050")
+	var e explainJSON
+	if err := json.Unmarshal([]byte(out), &e); err != nil || code != exitFound || e.Code != "0xC004F050" || len(e.Steps) == 0 {
+		t.Errorf("JSON: exit %d %v %+v", code, err, e)
+	}
+	if _, errOut, code := runCLI(t, "explain", "0x12345678"); code != exitNothing || !strings.Contains(errOut, "--list") {
+		t.Errorf("unknown code: exit %d %s", code, errOut)
+	}
+	if _, _, code := runCLI(t, "explain", "zzz"); code != exitBadInput {
+		t.Errorf("garbage: exit %d", code)
+	}
+	if out, _, code := runCLI(t, "explain", "--list"); code != exitFound || strings.Count(out, "\n") < 40 {
+		t.Errorf("list: exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+}
+
+func TestKeyCheckWithPkeyConfig(t *testing.T) {
+	out, _, code := runCLI(t, "key", "check", "--json", "--pkeyconfig", repoFile(t, "license/testdata/pkeyconfig/pkeyconfig.xrm-ms"),
+		"WX4NM-KYWYW-QJJR4-XV3QB-6VM33")
+	var checks []rescue.KeyCheck
+	if err := json.Unmarshal([]byte(out), &checks); err != nil || code != exitFound {
+		t.Fatalf("exit %d %v", code, err)
+	}
+	if c := checks[0].Config; c == nil || c.EditionID != "ServerDatacenter" || c.Channel != "Volume:GVLK" {
+		t.Errorf("config %+v", checks[0])
+	}
+	img := decodeFixture(t, "gpt-server-eval")
+	out, errOut, code := runCLI(t, "key", "check", "--target", img, "VDYBN-27WPP-V4HQT-9VMD4-VMK7H")
+	if code != exitFound || !strings.Contains(out, "ServerStandard, Volume:GVLK") || !strings.Contains(errOut, "using the pkeyconfig") {
+		t.Errorf("--target: exit %d:\n%s%s", code, out, errOut)
+	}
+	if _, _, code := runCLI(t, "key", "check", "--target", decodeFixture(t, "gpt-nowin"), "VDYBN-27WPP-V4HQT-9VMD4-VMK7H"); code != exitBadInput {
+		t.Errorf("target without Windows: exit %d", code)
+	}
+}
