@@ -169,7 +169,7 @@ func interleave(args []string) []string {
 			pos = append(pos, args[i+1:]...)
 			break
 		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
+		if strings.HasPrefix(a, "-") && len(a) > 1 && !isNegativeNumber(a) {
 			flags = append(flags, a)
 			if valueFlags[strings.TrimLeft(a, "-")] {
 				if i+1 < len(args) {
@@ -181,7 +181,11 @@ func interleave(args []string) []string {
 		}
 		pos = append(pos, a)
 	}
-	return append(flags, pos...)
+	if len(pos) == 0 {
+		return flags
+	}
+	// "--" keeps positional arguments such as "-1073417709" from being read as flags.
+	return append(append(flags, "--"), pos...)
 }
 
 // defaultLang picks French when the environment's locale is French.
@@ -265,4 +269,17 @@ func exitCode(err error) int {
 	default:
 		return exitFailure
 	}
+}
+
+// isNegativeNumber tells a negative decimal HRESULT ("-1073417709") from a flag.
+func isNegativeNumber(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
