@@ -48,6 +48,10 @@ func (d *DirFS) resolve(p string) (string, error) {
 		}
 		ents, err := os.ReadDir(cur)
 		if err != nil {
+			if st, serr := os.Stat(cur); serr == nil && !st.IsDir() {
+				// A path below a file is missing, not an I/O error.
+				return "", fmt.Errorf("%s: %w", p, ErrNotFound)
+			}
 			return "", fmt.Errorf("%s: %w", p, mapErr(err))
 		}
 		found := ""

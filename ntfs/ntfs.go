@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"www.velocidex.com/golang/go-ntfs/parser"
@@ -54,6 +55,7 @@ type FileInfo struct {
 // Volume is an open NTFS volume.
 type Volume struct {
 	ctx   *parser.NTFSContext
+	io    *ioWatch
 	size  int64
 	state State
 	desc  string
@@ -79,17 +81,18 @@ func Open(r io.ReaderAt, size int64) (v *Volume, err error) {
 	if err := checkBoot(boot, size); err != nil {
 		return nil, err
 	}
-	paged, err := parser.NewPagedReader(r, pageSize, pageCache)
+	w := &ioWatch{r: r, size: size}
+	paged, err := parser.NewPagedReader(w, pageSize, pageCache)
 	if err != nil {
 		return nil, fmt.Errorf("ntfs: %w", err)
 	}
 	ctx, err := parser.GetNTFSContext(paged, 0)
 	if err != nil {
-		return nil, fmt.Errorf("ntfs: bootstrap the MFT: %w", err)
+		return nil, fmt.Errorf("ntfs: bootstrap the MFT: %w", w.cause(0, err))
 	}
-	v = &Volume{ctx: ctx, size: size, desc: "NTFS volume"}
+	v = &Volume{ctx: ctx, io: w, size: size, desc: "NTFS volume"}
 	if _, err := ctx.GetMFT(5); err != nil {
-		return nil, fmt.Errorf("ntfs: read the root directory (MFT record 5): %w", err)
+		return nil, fmt.Errorf("ntfs: read the root directory (MFT record 5): %w", w.cause(0, err))
 	}
 	v.state = v.readState(boot)
 	return v, nil
@@ -126,7 +129,7 @@ func checkBoot(b []byte, size int64) error {
 	if total <= 0 || total > 1<<48 {
 		return fmt.Errorf("boot sector: %d total sectors is invalid: %w", total, ErrNotNTFS)
 	}
-	if mft <= 0 || mft > size/cluster {
+	if mft <= 0 || mft >= size/cluster { // clusters are numbered from 0
 		return fmt.Errorf("boot sector: $MFT at cluster %d lies outside the %d-byte volume: %w", mft, size, ErrNotNTFS)
 	}
 	rec := int8(b[64])
@@ -153,32 +156,83 @@ func (v *Volume) lookup(p string) (e *parser.MFT_ENTRY, err error) {
 	if strings.Contains(p, ":") {
 		return nil, fmt.Errorf("%s: alternate data streams are not looked up: %w", p, ErrNotFound)
 	}
+	mark := v.io.mark()
 	root, err := v.ctx.GetMFT(5)
 	if err != nil {
-		return nil, fmt.Errorf("read the root directory: %w", err)
+		return nil, fmt.Errorf("read the root directory: %w", v.io.cause(mark, err))
 	}
 	if p == "" {
 		return root, nil
 	}
-	e, err = root.Open(v.ctx, p)
+	e, err = v.walk(root, p)
 	if err != nil {
-		if err.Error() == "Not found" {
-			return nil, fmt.Errorf("%s: %w", p, ErrNotFound)
+		// go-ntfs drops read errors: a failed read is not "not found".
+		if ioErr := v.io.since(mark); ioErr != nil {
+			return nil, fmt.Errorf("%s: %w", p, ioErr)
 		}
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return e, nil
 }
 
+// walk is go-ntfs's MFT_ENTRY.Open with each directory's index checked
+// first.
+func (v *Volume) walk(dir *parser.MFT_ENTRY, p string) (*parser.MFT_ENTRY, error) {
+	for _, c := range strings.Split(p, "/") {
+		if err := v.checkIndex(dir); err != nil {
+			return nil, err
+		}
+		c = strings.ToLower(c)
+		var next *parser.MFT_ENTRY
+		for _, ent := range dir.Dir(v.ctx) {
+			if strings.ToLower(ent.File().Name()) == c {
+				e, err := v.ctx.GetMFT(int64(ent.MftReference()))
+				if err != nil {
+					return nil, err
+				}
+				next = e
+				break
+			}
+		}
+		if next == nil {
+			return nil, ErrNotFound
+		}
+		dir = next
+	}
+	return dir, nil
+}
+
+// maxIndex caps a directory's $INDEX_ALLOCATION (about a million entries).
+const maxIndex = 256 << 20
+
+// checkIndex refuses index sizes go-ntfs would loop over in 4 KiB steps,
+// allocating as it goes, whatever the disk holds.
+func (v *Volume) checkIndex(e *parser.MFT_ENTRY) error {
+	for _, a := range e.EnumerateAttributes(v.ctx) {
+		if a.Type().Value != 0xA0 || a.IsResident() { // $INDEX_ALLOCATION
+			continue
+		}
+		if n := a.DataSize(); n < 0 || n > min(v.size, maxIndex) {
+			return fmt.Errorf("MFT record %d: directory index of %d bytes is corrupt", e.Record_number(), uint64(n))
+		}
+	}
+	return nil
+}
+
 // Stat describes the file or directory at p.
 func (v *Volume) Stat(p string) (fi FileInfo, err error) {
 	defer safeio.Recover(&err, "NTFS stat")
 	p = cleanPath(p)
+	mark := v.io.mark()
 	e, err := v.lookup(p)
 	if err != nil {
 		return FileInfo{}, err
 	}
-	return v.info(e, p)
+	fi, err = v.info(e, p)
+	if ioErr := v.io.since(mark); err == nil && ioErr != nil {
+		return FileInfo{}, fmt.Errorf("%s: %w", p, ioErr)
+	}
+	return fi, err
 }
 
 func (v *Volume) info(e *parser.MFT_ENTRY, p string) (FileInfo, error) {
@@ -215,6 +269,7 @@ func (v *Volume) info(e *parser.MFT_ENTRY, p string) (FileInfo, error) {
 func (v *Volume) Open(p string) (f File, err error) {
 	defer safeio.Recover(&err, "NTFS open")
 	p = cleanPath(p)
+	mark := v.io.mark()
 	e, err := v.lookup(p)
 	if err != nil {
 		return nil, err
@@ -228,18 +283,25 @@ func (v *Volume) Open(p string) (f File, err error) {
 	}
 	rr, err := parser.OpenStream(v.ctx, e, 128, parser.WILDCARD_STREAM_ID, "")
 	if err != nil {
-		return nil, fmt.Errorf("%s: open data stream: %w", p, err)
+		return nil, fmt.Errorf("%s: open data stream: %w", p, v.io.cause(mark, err))
 	}
-	return &file{r: rr, info: fi}, nil
+	if ioErr := v.io.since(mark); ioErr != nil {
+		return nil, fmt.Errorf("%s: %w", p, ioErr)
+	}
+	return &file{r: rr, info: fi, io: v.io}, nil
 }
 
 // ReadDir lists the directory at p (named streams are left out).
 func (v *Volume) ReadDir(p string) (out []FileInfo, err error) {
 	defer safeio.Recover(&err, "NTFS directory listing")
 	p = cleanPath(p)
+	mark := v.io.mark()
 	e, err := v.lookup(p)
 	if err != nil {
 		return nil, err
+	}
+	if err := v.checkIndex(e); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	for _, in := range parser.ListDir(v.ctx, e) {
 		if strings.Contains(in.Name, ":") || in.Name == "." {
@@ -252,6 +314,9 @@ func (v *Volume) ReadDir(p string) (out []FileInfo, err error) {
 		out = append(out, FileInfo{Name: in.Name, Path: child, Size: max(in.Size, 0), IsDir: in.IsDir, MFTRef: mftRef(in.MFTId, in.SequenceNumber),
 			Created: in.Btime, Modified: in.Mtime, MFTModified: in.Ctime, Accessed: in.Atime})
 	}
+	if ioErr := v.io.since(mark); ioErr != nil {
+		return out, fmt.Errorf("%s: listing incomplete: %w", p, ioErr)
+	}
 	return out, nil
 }
 
@@ -263,6 +328,7 @@ func mftRef(id string, seq uint16) string {
 type file struct {
 	r    parser.RangeReaderAt
 	info FileInfo
+	io   *ioWatch
 }
 
 func (f *file) Size() int64    { return f.info.Size }
@@ -281,9 +347,13 @@ func (f *file) ReadAt(p []byte, off int64) (n int, err error) {
 	if rem := f.info.Size - off; int64(len(p)) > rem {
 		want = p[:rem]
 	}
+	mark := f.io.mark()
 	n, err = f.r.ReadAt(want, off)
 	if err == io.EOF && n == len(want) {
 		err = nil
+	}
+	if ioErr := f.io.since(mark); err == nil && ioErr != nil {
+		err = ioErr
 	}
 	if err != nil {
 		return n, fmt.Errorf("%s: read %d bytes at offset %d: %w", f.info.Path, len(want), off, err)
@@ -295,4 +365,66 @@ func (f *file) ReadAt(p []byte, off int64) (n int, err error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// ioWatch records read errors of the volume's reader: go-ntfs turns many of
+// them into "not found", short listings or zero-filled data. Concurrent
+// callers may see each other's read errors.
+type ioWatch struct {
+	r    io.ReaderAt
+	size int64
+	mu   sync.Mutex
+	n    uint64 // failed reads so far
+	last error
+}
+
+func (w *ioWatch) ReadAt(p []byte, off int64) (int, error) {
+	n, err := w.r.ReadAt(p, off)
+	var bad error
+	switch {
+	case err == nil || errors.Is(err, io.EOF) && (off >= w.size || int64(n) >= w.size-off):
+		// Fine, or EOF at or past the volume's end.
+	case errors.Is(err, io.EOF):
+		bad = fmt.Errorf("read %d bytes at offset %d: the image ends at byte %d of the %d-byte volume: %w",
+			len(p), off, off+int64(n), w.size, io.ErrUnexpectedEOF)
+	default:
+		bad = fmt.Errorf("read %d bytes at offset %d: %w", len(p), off, err)
+	}
+	if bad != nil {
+		w.mu.Lock()
+		w.n++
+		w.last = bad
+		w.mu.Unlock()
+	}
+	return n, err
+}
+
+func (w *ioWatch) mark() uint64 {
+	if w == nil {
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n
+}
+
+// since returns the last read error after mark, or nil.
+func (w *ioWatch) since(mark uint64) error {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n > mark {
+		return w.last
+	}
+	return nil
+}
+
+// cause prefers a read error since mark over go-ntfs's err.
+func (w *ioWatch) cause(mark uint64, err error) error {
+	if ioErr := w.since(mark); ioErr != nil {
+		return fmt.Errorf("%w (go-ntfs: %v)", ioErr, err)
+	}
+	return err
 }

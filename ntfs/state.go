@@ -2,6 +2,7 @@ package ntfs
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf16"
@@ -17,7 +18,7 @@ const (
 	HiberNone   Hibernation = iota // absent or zeroed: clean shutdown
 	HiberActive                    // "HIBR"/"hibr": hibernated or Fast Startup
 	HiberWake                      // "WAKE"/"wake": resumed, image not cleared
-	HiberOther                     // another non-zero header (RSTR, link, ...)
+	HiberOther                     // another non-zero header (RSTR, link, ...) or unreadable
 )
 
 func (h Hibernation) String() string {
@@ -36,7 +37,7 @@ func (h Hibernation) String() string {
 type State struct {
 	Dirty       bool // $Volume flag 0x0001: not cleanly unmounted
 	Hibernation Hibernation
-	HiberHeader string // printable form of the first 4 bytes of hiberfil.sys
+	HiberHeader string // printable form of the first 4 bytes of hiberfil.sys, or "unreadable"
 	Label       string
 	Serial      string
 	ClusterSize int64
@@ -68,10 +69,18 @@ func (v *Volume) readState(boot []byte) State {
 			}
 		}
 	}()
-	if f, err := v.Open("hiberfil.sys"); err == nil && f.Size() >= 4 {
+	// A read error must not pass for "no hibernation file".
+	f, err := v.Open("hiberfil.sys")
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		st.Hibernation, st.HiberHeader = HiberOther, "unreadable"
+	case f.Size() >= 4:
 		hdr := make([]byte, 4)
 		if n, _ := f.ReadAt(hdr, 0); n == 4 {
 			st.Hibernation, st.HiberHeader = hiberState(hdr)
+		} else {
+			st.Hibernation, st.HiberHeader = HiberOther, "unreadable"
 		}
 	}
 	return st
