@@ -74,6 +74,7 @@ func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part in
 			continue
 		}
 		in := readInstallation(fsys, target, part, root, opts)
+		in.fs, in.base = fsys, base
 		if base != "" {
 			in.Previous = true
 			in.Base = winPath(base)

@@ -3,6 +3,7 @@ package rescue
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -175,4 +176,20 @@ func maskFinding(f *Finding) {
 		f.Steps[i].Command = strings.ReplaceAll(f.Steps[i].Command, key, masked)
 		f.Steps[i].Text = strings.ReplaceAll(f.Steps[i].Text, key, masked)
 	}
+}
+
+// MaskedCopy returns a deep copy of rep with every key masked (for
+// reports written to disk with --mask).
+func MaskedCopy(rep *Report) *Report {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return rep
+	}
+	var c Report
+	if err := json.Unmarshal(b, &c); err != nil {
+		return rep
+	}
+	c.Masked = true
+	c.mask()
+	return &c
 }

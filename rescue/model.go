@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/actrescue/actrescue/license"
+	"github.com/actrescue/actrescue/ntfs"
 )
 
 // SchemaVersion is the version of the JSON report. Bump it on any
@@ -124,6 +125,9 @@ type Installation struct {
 
 	uninstallWindow uint32 // SYSTEM\Setup!UninstallWindow, days
 	pkeys           []*license.PkeyConfig
+	fs              ntfs.FS // the volume, kept for a backup while the target is open
+	base            string  // "" or "Windows.old…", volume-relative
+
 }
 
 // KMSConfig holds the KMS client settings of an installation.

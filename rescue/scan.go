@@ -326,3 +326,35 @@ func previousKeys(t *TargetReport, in *Installation) []*KeyRecord {
 	}
 	return out
 }
+
+// ScanOpen scans paths like Scan but keeps the targets open, so that a
+// backup can read the evidence again; call the returned function to close
+// them.
+func ScanOpen(ctx context.Context, paths []string, opts Options) (*Report, func()) {
+	opts.defaults()
+	rep := newReport(opts)
+	var open []*image.Target
+	for _, p := range paths {
+		if ctx.Err() != nil {
+			break
+		}
+		t, err := image.Open(p)
+		switch {
+		case errors.Is(err, image.ErrIsDirectory):
+			rep.Targets = append(rep.Targets, scanFolder(ctx, p, opts))
+		case err != nil:
+			tr := &TargetReport{Path: p, Kind: "unknown"}
+			tr.fail(err)
+			rep.Targets = append(rep.Targets, tr)
+		default:
+			open = append(open, t)
+			rep.Targets = append(rep.Targets, ScanTarget(ctx, t, opts))
+		}
+	}
+	rep.finish()
+	return rep, func() {
+		for _, t := range open {
+			t.Close()
+		}
+	}
+}

@@ -188,7 +188,8 @@ func cmdKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 // firmwareForScan decides what the scan report says about firmware: the
 // host's tables when a target is a local device (or all local disks are
 // scanned), a note otherwise, since an image's firmware is not at hand.
-func firmwareForScan(targets []string, demo bool) *rescue.FirmwareReport {
+// It also returns the raw host tables, for a backup set.
+func firmwareForScan(targets []string, demo bool) (*rescue.FirmwareReport, map[string][]byte) {
 	local := len(targets) == 0 && !demo
 	for _, t := range targets {
 		if st, err := os.Stat(t); err == nil && st.Mode()&os.ModeDevice != 0 {
@@ -196,7 +197,15 @@ func firmwareForScan(targets []string, demo bool) *rescue.FirmwareReport {
 		}
 	}
 	if local {
-		return rescue.FirmwareFromHost(hostFirmware(), true)
+		h := hostFirmware()
+		raw := map[string][]byte{}
+		if h.MSDM != nil && h.MSDM.Table != nil {
+			raw["MSDM.bin"] = h.MSDM.Table.Raw
+		}
+		if h.SLIC != nil && h.SLIC.Table != nil {
+			raw["SLIC.bin"] = h.SLIC.Table.Raw
+		}
+		return rescue.FirmwareFromHost(h, true), raw
 	}
-	return &rescue.FirmwareReport{NoteCode: rescue.CodeFirmwareNotHost, Note: rescue.NoteText("en", rescue.CodeFirmwareNotHost)}
+	return &rescue.FirmwareReport{NoteCode: rescue.CodeFirmwareNotHost, Note: rescue.NoteText("en", rescue.CodeFirmwareNotHost)}, nil
 }

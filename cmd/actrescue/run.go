@@ -51,6 +51,12 @@ Usage:
       check typed keys offline (format, checksum, group, serial, class;
       edition and channel from the pkeyconfig of a target or a file);
       "-" reads them from stdin so they stay out of the shell history
+  actrescue backup --target T --out DIR [--install N] [--zip] [--mask]
+      copy the activation evidence (SPP store, hives and logs, .reg
+      exports, firmware tables, reports, restore plan and scripts) with a
+      SHA-256 manifest; every file is re-read and checked
+  actrescue verify DIR
+      re-hash a backup set against its manifest (missing, changed, extra)
   actrescue explain [--lang en|fr] [--json] CODE | --list
       explain an activation or setup error (0xC004F213, C004F213,
       -1073417709, 0xC1900101-0x4000D) with ordered steps and commands
@@ -100,6 +106,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return cmdFirmware(ctx, args[1:], stdout, stderr)
 	case "explain":
 		return cmdExplain(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "verify":
+		return cmdVerify(ctx, args[1:], stdout, stderr)
 	case "key":
 		return cmdKey(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-version":
@@ -157,7 +167,7 @@ func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, [
 }
 
 // valueFlags are the flags that take a separate value argument.
-var valueFlags = map[string]bool{"lang": true, "acpi": true, "pkeyconfig": true, "target": true}
+var valueFlags = map[string]bool{"lang": true, "acpi": true, "pkeyconfig": true, "target": true, "out": true, "install": true}
 
 // interleave moves flags before positional arguments so that
 // `scan disk.img --json` works like `scan --json disk.img`.
@@ -211,18 +221,17 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer, demo 
 		return err
 	}
 	opts := rescue.Options{Mask: f.mask, Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}}
-	opts.Firmware = firmwareForScan(targets, demo)
+	opts.Firmware, _ = firmwareForScan(targets, demo)
 	var rep *rescue.Report
 	switch {
 	case demo:
 		if len(targets) > 0 {
 			return fmt.Errorf("%w: demo takes no target", errUsage)
 		}
-		img, err := image.ReadD2Zst(bytes.NewReader(demoDisk), 256<<20)
+		t, err := demoTarget()
 		if err != nil {
-			return fmt.Errorf("decode the embedded demo disk: %w", err)
+			return err
 		}
-		t := image.OpenBytes("demo-disk.img", img)
 		rep = rescue.ScanTargets(ctx, []*image.Target{t}, opts)
 	default:
 		if len(targets) == 0 {
@@ -282,4 +291,13 @@ func isNegativeNumber(s string) bool {
 		}
 	}
 	return true
+}
+
+// demoTarget decodes the demo disk embedded in the binary.
+func demoTarget() (*image.Target, error) {
+	img, err := image.ReadD2Zst(bytes.NewReader(demoDisk), 256<<20)
+	if err != nil {
+		return nil, fmt.Errorf("decode the embedded demo disk: %w", err)
+	}
+	return image.OpenBytes("demo-disk.img", img), nil
 }
