@@ -118,7 +118,9 @@ func TestBackupRefusals(t *testing.T) {
 	if _, err := Backup(context.Background(), rep, BackupOptions{Out: filepath.Join(src, "bk"), Source: src}); !errors.Is(err, ErrDestOnSource) {
 		t.Errorf("inside the source folder: %v", err)
 	}
-	same := func(string, string) (bool, string, error) { return true, "the destination is on another partition of the same disk (sda)", nil }
+	same := func(string, string) (bool, string, error) {
+		return true, "the destination is on another partition of the same disk (sda)", nil
+	}
 	_, err := Backup(context.Background(), rep, BackupOptions{Out: t.TempDir(), Source: "/dev/null", SameDisk: same})
 	if !errors.Is(err, ErrDestOnSource) || !strings.Contains(err.Error(), "sda") {
 		t.Errorf("same disk: %v", err)
