@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package image
 
@@ -20,3 +20,6 @@ func deviceGeometry(f *os.File) (int64, int, error) {
 	}
 	return size, 512, nil
 }
+
+// openRawDevice handles platform device paths; none on this platform.
+func openRawDevice(path string) (*Target, error, bool) { return nil, nil, false }

@@ -83,6 +83,9 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 
 // Open opens path read-only. A directory gives ErrIsDirectory.
 func Open(path string) (*Target, error) {
+	if t, err, ok := openRawDevice(path); ok {
+		return t, err
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, openError(path, err)
@@ -117,6 +120,15 @@ func Open(path string) (*Target, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
 	}
 	return t, nil
+}
+
+// newDeviceTarget wraps an open raw device of known geometry: reads go
+// through the paged, sector-aligned reader and are counted at the device.
+func newDeviceTarget(path string, f *os.File, size int64, sector int) *Target {
+	t := &Target{Path: path, SectorSize: sector, Kind: KindDevice, Size: size, closer: f}
+	t.r = newPagedReader(&countingReader{r: f, t: t}, size, devicePage, devicePages)
+	t.countBelow = true
+	return t
 }
 
 func openError(path string, err error) error {
