@@ -2,8 +2,10 @@ package rescue
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/actrescue/actrescue/hive"
 	"github.com/actrescue/actrescue/internal/testenv"
 	"github.com/actrescue/actrescue/license"
+	"github.com/actrescue/actrescue/ntfs"
 )
 
 var (
@@ -140,5 +143,63 @@ func TestCorpusSourceOSKeys(t *testing.T) {
 	}
 	if found != len(want) {
 		t.Errorf("found %d of %d Source OS keys", found, len(want))
+	}
+}
+
+// A dirty SYSTEM hive with its logs, as Windows leaves it after a power
+// loss: the scan replays the logs in memory and says so.
+func TestCorpusDirtyHiveReplayed(t *testing.T) {
+	system := testenv.SharedXZ(t, "regipy/regipy_tests/data/SYSTEM_B.xz")
+	log1 := testenv.SharedXZ(t, "regipy/regipy_tests/data/SYSTEM_B.LOG1.xz")
+	log2 := testenv.SharedXZ(t, "regipy/regipy_tests/data/SYSTEM_B.LOG2.xz")
+	b := loadFixture(t, "vol-win11home")
+	vol, err := ntfs.Open(bytesReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw, _ := vol.Open("Windows/System32/config/SOFTWARE")
+	software := make([]byte, sw.Size())
+	sw.ReadAt(software, 0)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "Windows", "System32", "config")
+	os.MkdirAll(cfg, 0o755)
+	files := map[string][]byte{"SOFTWARE": software, "SYSTEM": system, "SYSTEM.LOG1": log1, "SYSTEM.LOG2": log2}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(cfg, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := Scan(context.Background(), []string{dir}, Options{Now: fixedNow})
+	in := rep.Targets[0].Installations[0]
+	var sys *HiveRecord
+	for _, h := range in.Hives {
+		if h.Name == "SYSTEM" {
+			sys = h
+		}
+	}
+	if sys == nil || !sys.Dirty || sys.Replay == nil || !sys.Replay.Applied || len(sys.Replay.Entries) != 24 || sys.Replay.Sequence != 2130 {
+		t.Fatalf("SYSTEM replay: %+v", sys.Replay)
+	}
+	if in.ComputerName != "DESKTOP-PM6C56D" {
+		t.Errorf("computer name from the replayed hive: %q", in.ComputerName)
+	}
+	found := false
+	for _, w := range in.Warnings {
+		if w.Code == CodeHiveReplayed && strings.Contains(w.Message, "SYSTEM.LOG1, SYSTEM.LOG2") {
+			found = true
+		}
+		if w.Code == CodeHiveDirty {
+			t.Errorf("dirty warning although the logs were applied")
+		}
+	}
+	if !found {
+		t.Errorf("no replay warning: %+v", in.Warnings)
+	}
+	// The evidence on disk is untouched.
+	for name, data := range files {
+		got, _ := os.ReadFile(filepath.Join(cfg, name))
+		if !bytes.Equal(got, data) {
+			t.Errorf("%s changed on disk", name)
+		}
 	}
 }

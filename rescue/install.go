@@ -134,6 +134,28 @@ func (in *Installation) warn(sev Severity, code, where string, params map[string
 }
 
 func (in *Installation) noteDirty(rec *HiveRecord) {
+	if rp := rec.Replay; rp != nil && rp.Applied {
+		logs := map[string]bool{}
+		var names []string
+		for _, e := range rp.Entries {
+			if !logs[e.Log] {
+				logs[e.Log] = true
+				names = append(names, e.Log)
+			}
+		}
+		in.warn(SevInfo, CodeHiveReplayed, rec.Path, map[string]string{
+			"path": rec.Path, "entries": fmt.Sprint(len(rp.Entries)), "pages": fmt.Sprint(rp.Pages),
+			"logs": strings.Join(names, ", "), "sequence": fmt.Sprint(rp.Sequence)})
+		for _, r := range rp.Rejected {
+			in.warn(SevWarning, CodeLogRejected, rec.Path, map[string]string{"path": rec.Path, "reason": r})
+		}
+		return
+	}
+	if rp := rec.Replay; rp != nil {
+		for _, r := range rp.Rejected {
+			in.warn(SevWarning, CodeLogRejected, rec.Path, map[string]string{"path": rec.Path, "reason": r})
+		}
+	}
 	if rec.Dirty {
 		in.warn(SevWarning, CodeHiveDirty, rec.Path, map[string]string{
 			"path": rec.Path, "primary": fmt.Sprint(rec.Sequences[0]), "secondary": fmt.Sprint(rec.Sequences[1]),
@@ -151,7 +173,8 @@ func openHive(fsys ntfs.FS, name, p string, opts Options) (*hive.Hive, *HiveReco
 		return nil, rec
 	}
 	rec.Size = f.Size()
-	h, err := hive.Open(f, f.Size(), hive.Options{MaxSize: opts.MaxHiveSize})
+	hopts := hive.Options{MaxSize: opts.MaxHiveSize}
+	h, err := hive.Open(f, f.Size(), hopts)
 	if err != nil {
 		rec.Error = err.Error()
 		return nil, rec
@@ -163,7 +186,53 @@ func openHive(fsys ntfs.FS, name, p string, opts Options) (*hive.Hive, *HiveReco
 		t := lw.UTC()
 		rec.LastWrite = &t
 	}
+	if rec.Dirty {
+		if rh := replayLogs(fsys, p, f, hopts, rec); rh != nil {
+			h = rh
+		}
+	}
 	return h, rec
+}
+
+// replayLogs applies the hive's .LOG1/.LOG2 (or .LOG) in memory. The files
+// on disk are never changed; on any failure the primary is used as is and
+// the record says why.
+func replayLogs(fsys ntfs.FS, p string, primary ntfs.File, opts hive.Options, rec *HiveRecord) *hive.Hive {
+	var logs []hive.LogFile
+	for _, ext := range []string{".LOG1", ".LOG2", ".LOG"} {
+		lf, err := fsys.Open(p + ext)
+		if err != nil || lf.Size() == 0 {
+			continue
+		}
+		logs = append(logs, hive.LogFile{Name: path.Base(p) + ext, R: lf, Size: lf.Size()})
+	}
+	rp := &ReplayRecord{}
+	rec.Replay = rp
+	if len(logs) == 0 {
+		rp.Notes = append(rp.Notes, "no non-empty transaction log beside the hive")
+		return nil
+	}
+	h, report, err := hive.OpenReplayed(primary, primary.Size(), logs, opts)
+	if report != nil {
+		rp.Applied = report.Applied
+		rp.Pages = report.Pages
+		rp.Sequence = report.FinalSequence
+		rp.Notes = append(rp.Notes, report.Notes...)
+		for _, e := range report.Entries {
+			rp.Entries = append(rp.Entries, ReplayEntry{Log: e.Log, Sequence: e.Sequence, Pages: e.Pages})
+		}
+		for _, r := range report.Rejected {
+			rp.Rejected = append(rp.Rejected, r.Log+": "+r.Reason)
+		}
+	}
+	if err != nil {
+		rp.Error = err.Error()
+		return nil
+	}
+	if !report.Applied {
+		return nil
+	}
+	return h
 }
 
 // stringValue reads a string value, returning "" when absent or unreadable.

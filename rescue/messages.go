@@ -29,6 +29,8 @@ const (
 	CodeSystemHiveMissing = "system-hive-missing"
 	CodeEvaluationEdition = "evaluation-edition"
 	CodeGenericKeyOnly    = "generic-key-only"
+	CodeHiveReplayed      = "hive-logs-replayed"
+	CodeLogRejected       = "hive-log-rejected"
 )
 
 type message struct{ en, fr string }
@@ -123,6 +125,14 @@ var catalog = map[string]message{
 	CodeActivationMismatch: {
 		en: "the activation ID stored with key {key} ({dpid4}) differs from the one this installation's pkeyconfig gives for it ({config}, {edition}): the stored product ID data may be damaged or come from another installation",
 		fr: "l'ID d'activation enregistré avec la clé {key} ({dpid4}) diffère de celui que donne le pkeyconfig de cette installation ({config}, {edition}) : les données d'ID de produit sont peut-être endommagées ou proviennent d'une autre installation",
+	},
+	CodeHiveReplayed: {
+		en: "hive {path} was dirty: {entries} transaction-log entries ({pages} pages) from {logs} were applied in memory, up to sequence {sequence}; the files on disk were not changed and the values shown are the recovered ones",
+		fr: "la ruche {path} était « sale » : {entries} entrées de journal ({pages} pages) de {logs} ont été appliquées en mémoire, jusqu'à la séquence {sequence} ; les fichiers sur le disque n'ont pas été modifiés et les valeurs affichées sont celles récupérées",
+	},
+	CodeLogRejected: {
+		en: "a transaction log of {path} was refused: {reason}; the primary hive is used as is",
+		fr: "un journal de transactions de {path} a été refusé : {reason} ; la ruche principale est utilisée telle quelle",
 	},
 	CodeRegBackEmpty: {
 		en: "the registry backups in {path} are empty files: Windows 10 1803 and later no longer fill RegBack (by design), so no older copy of the hives is there",

@@ -183,6 +183,27 @@ type HiveRecord struct {
 	Sequences [2]uint32  `json:"sequences"`
 	LastWrite *time.Time `json:"last_written,omitempty"`
 	Error     string     `json:"error,omitempty"`
+	// Replay says what the in-memory transaction-log replay of a dirty
+	// hive did; the values shown come from the replayed hive.
+	Replay *ReplayRecord `json:"replay,omitempty"`
+}
+
+// ReplayRecord summarizes a log replay.
+type ReplayRecord struct {
+	Applied  bool          `json:"applied"`
+	Entries  []ReplayEntry `json:"entries,omitempty"`
+	Pages    int           `json:"pages"`
+	Sequence uint32        `json:"sequence,omitempty"`
+	Rejected []string      `json:"rejected,omitempty"`
+	Notes    []string      `json:"notes,omitempty"`
+	Error    string        `json:"error,omitempty"`
+}
+
+// ReplayEntry is one applied log entry.
+type ReplayEntry struct {
+	Log      string `json:"log"`
+	Sequence uint32 `json:"sequence"`
+	Pages    int    `json:"pages"`
 }
 
 // FirmwareReport is the firmware evidence of the machine actrescue runs on
