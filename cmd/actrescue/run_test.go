@@ -354,3 +354,54 @@ func TestKeyCheckWithPkeyConfig(t *testing.T) {
 		t.Errorf("target without Windows: exit %d", code)
 	}
 }
+
+func TestBackupVerifyCLI(t *testing.T) {
+	img := decodeFixture(t, "gpt-win11")
+	out := filepath.Join(t.TempDir(), "set")
+	stdout, errOut, code := runCLI(t, "backup", "--target", img, "--out", out, "--zip", "--mask")
+	if code != exitFound {
+		t.Fatalf("backup: exit %d\n%s%s", code, stdout, errOut)
+	}
+	for _, want := range []string{"Verified:", "Restore plan for Windows 11 Pro", "Zip:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(errOut, "[18/18]") && !strings.Contains(errOut, "of ") {
+		t.Errorf("no progress on stderr: %s", errOut)
+	}
+	for _, f := range []string{"report.txt", "rapport.txt", "report.json", "manifest.json", "install-1-Windows/RESTORE.md"} {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		if strings.Contains(string(b), "VK7JG-NPHTM") {
+			t.Errorf("%s leaks a key despite --mask", f)
+		}
+	}
+	if _, err := os.Stat(out + ".zip"); err != nil {
+		t.Errorf("zip: %v", err)
+	}
+	if stdout, _, code := runCLI(t, "verify", out); code != exitFound || !strings.Contains(stdout, "OK") {
+		t.Errorf("verify: exit %d %s", code, stdout)
+	}
+	os.WriteFile(filepath.Join(out, "install-1-Windows/registry/SYSTEM"), []byte("x"), 0o644)
+	if stdout, _, code := runCLI(t, "verify", out); code != exitInvalid || !strings.Contains(stdout, "CHANGED") {
+		t.Errorf("verify after tampering: exit %d %s", code, stdout)
+	}
+	if _, _, code := runCLI(t, "verify", t.TempDir()); code != exitBadInput {
+		t.Errorf("verify of a non-set: exit %d", code)
+	}
+	if _, _, code := runCLI(t, "backup", "--target", img); code != exitBadInput {
+		t.Errorf("backup without --out: exit %d", code)
+	}
+	foreign := t.TempDir()
+	os.WriteFile(filepath.Join(foreign, "x"), nil, 0o644)
+	if _, errOut, code := runCLI(t, "backup", "--target", img, "--out", foreign); code != exitBadInput || !strings.Contains(errOut, "not empty") {
+		t.Errorf("foreign destination: exit %d %s", code, errOut)
+	}
+	// A folder target: a destination inside it is refused.
+	if _, errOut, code := runCLI(t, "backup", "--target", foreign, "--out", filepath.Join(foreign, "bk")); code != exitBadInput && !strings.Contains(errOut, "inside") {
+		t.Errorf("destination inside the source: exit %d %s", code, errOut)
+	}
+}
