@@ -2,6 +2,13 @@ package rescue
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/actrescue/actrescue/license"
 	"sort"
 	"strconv"
 	"time"
@@ -30,6 +37,17 @@ type Rollback struct {
 	Expired            bool         `json:"expired,omitempty"`
 	Remaining          Duration     `json:"remaining,omitempty"` // negative once expired
 	SetupLogs          []string     `json:"setup_logs,omitempty"`
+	SetupErrors        []SetupError `json:"setup_errors,omitempty"`
+}
+
+// SetupError is an error code found in the Windows Setup logs, linked to
+// the error guide when it is there.
+type SetupError struct {
+	Code    string `json:"code"` // canonical, e.g. 0xC1900101-0x4000D
+	Count   int    `json:"count"`
+	Log     string `json:"log"`     // first log it appears in
+	Line    string `json:"line"`    // first line it appears on (trimmed)
+	Message string `json:"message"` // from the error guide, English; empty if unknown
 }
 
 // TimeSource is one estimate of the upgrade time.
@@ -86,6 +104,7 @@ func (in *Installation) readRollback(fsys ntfs.FS, now time.Time) {
 	for _, p := range setupLogs {
 		if _, err := fsys.Stat(p); err == nil {
 			rb.SetupLogs = append(rb.SetupLogs, winPath(p))
+			rb.SetupErrors = scanSetupLog(fsys, p, rb.SetupErrors)
 		} else if !errors.Is(err, ntfs.ErrNotFound) {
 			in.warn(SevWarning, CodeSPPFileError, winPath(p), map[string]string{"path": winPath(p), "error": err.Error()})
 		}
@@ -179,4 +198,72 @@ func RollbackReasonText(lang, code string, rb *Rollback) string {
 		p["deadline"] = rb.Deadline.Format("2006-01-02")
 	}
 	return render(reasonCatalog, lang, code, p)
+}
+
+// maxSetupLogTail bounds how much of each setup log is read (its end holds
+// the failure).
+const maxSetupLogTail = 8 << 20
+
+var setupCodeRe = regexp.MustCompile(`(?i)0x[0-9a-f]{8}(?:\s*-\s*0x[0-9a-f]{1,8})?`)
+
+// scanSetupLog collects error codes (0x8xxxxxxx and 0xCxxxxxxx HRESULTs,
+// with a 0xC1900101 extend code) from the tail of a setup log.
+func scanSetupLog(fsys ntfs.FS, p string, acc []SetupError) []SetupError {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return acc
+	}
+	off := max(f.Size()-maxSetupLogTail, 0)
+	b, err := io.ReadAll(io.NewSectionReader(f, off, f.Size()-off))
+	if err != nil {
+		return acc
+	}
+	if len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE { // UTF-16LE logs
+		b = []byte(decodeUTF16LE(b[2:]))
+	}
+	idx := map[string]int{}
+	for i, e := range acc {
+		idx[e.Code] = i
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, m := range setupCodeRe.FindAllString(line, 8) {
+			code, ext, err := license.ParseErrorCode(m)
+			if err != nil || code < 0x80000000 || code == 0xFFFFFFFF {
+				continue
+			}
+			key := fmt.Sprintf("0x%08X", code)
+			if ext != 0 {
+				key += fmt.Sprintf("-0x%X", ext)
+			}
+			if i, ok := idx[key]; ok {
+				acc[i].Count++
+				continue
+			}
+			if len(acc) >= 64 {
+				continue
+			}
+			se := SetupError{Code: key, Count: 1, Log: winPath(p), Line: cleanText(truncate(line, 240))}
+			if e, err := license.Explain(key); err == nil {
+				se.Message = e.In("en").Message
+			}
+			idx[key] = len(acc)
+			acc = append(acc, se)
+		}
+	}
+	return acc
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func decodeUTF16LE(b []byte) string {
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
+	}
+	return string(utf16.Decode(u))
 }

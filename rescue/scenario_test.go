@@ -410,6 +410,9 @@ func TestRollbackWindow(t *testing.T) {
 	if len(rb.UpgradeTimes) != 3 || rb.TimesDisagree || len(rb.SetupLogs) != 2 {
 		t.Errorf("times %+v logs %v", rb.UpgradeTimes, rb.SetupLogs)
 	}
+	if len(rb.SetupErrors) != 1 || rb.SetupErrors[0].Code != "0xC1900101-0x4000D" || rb.SetupErrors[0].Message == "" {
+		t.Errorf("setup errors %+v", rb.SetupErrors)
+	}
 	rb = scan(fixedNow()).Rollback
 	if rb.Available || !rb.Expired || len(rb.Reasons) != 1 || rb.Reasons[0] != ReasonExpired {
 		t.Errorf("expired window: %+v", rb)

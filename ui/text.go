@@ -20,7 +20,7 @@ type labels struct {
 	invalidRange string
 	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
 	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
-	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous, goBack, goBackOK, goBackNo, clockNote, upgradeTimes string
+	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous, goBack, goBackOK, goBackNo, clockNote, upgradeTimes, setupErrors, now string
 }
 
 var textLabels = map[string]labels{
@@ -41,7 +41,7 @@ var textLabels = map[string]labels{
 		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", previous: "previous installation kept by an upgrade or reset",
 		goBack: "Go back to the previous version", goBackOK: "possible until %s (%s left); from WinRE: Troubleshoot > Advanced options > Uninstall Updates > Uninstall latest feature update",
 		goBackNo: "not possible", clockNote: "dates use this computer's clock and the offline machine's recorded times, which may be wrong",
-		upgradeTimes: "upgrade time", destructive: "DESTRUCTIVE: back up the key first",
+		upgradeTimes: "upgrade time", setupErrors: "setup error", now: "current", destructive: "DESTRUCTIVE: back up the key first",
 	},
 	"fr": {
 		configNotes: map[string]string{
@@ -60,7 +60,7 @@ var textLabels = map[string]labels{
 		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", previous: "installation précédente conservée par une mise à niveau ou une réinitialisation",
 		goBack: "Revenir à la version précédente", goBackOK: "possible jusqu'au %s (reste %s) ; depuis WinRE : Dépannage > Options avancées > Désinstaller des mises à jour > Désinstaller la dernière mise à jour de fonctionnalité",
 		goBackNo: "impossible", clockNote: "les dates reposent sur l'horloge de cet ordinateur et sur les heures enregistrées par la machine hors ligne, qui peuvent être fausses",
-		upgradeTimes: "date de mise à niveau", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
+		upgradeTimes: "date de mise à niveau", setupErrors: "erreur d'installation", now: "actuelle", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
 	},
 }
 
@@ -236,6 +236,25 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 	}
 	if len(in.History) > 0 {
 		p.line("    %s:", L.history)
+		channel := map[string]string{}
+		for _, k := range in.Keys {
+			switch {
+			case k.Config != nil:
+				channel[k.Key] = k.Config.Channel
+			case k.Channel != "":
+				channel[k.Key] = k.Channel
+			}
+		}
+		keyText := func(keys []string) string {
+			var out []string
+			for _, k := range keys {
+				if c := channel[k]; c != "" {
+					k += " (" + c + ")"
+				}
+				out = append(out, k)
+			}
+			return strings.Join(out, ", ")
+		}
 		for _, e := range in.History {
 			when := L.noDate
 			switch {
@@ -249,10 +268,32 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			ver := strings.TrimSpace(e.DisplayVersion + " " + e.CurrentBuild)
 			line := fmt.Sprintf("      %-10s  %s %s", when, Clean(e.Name), Clean(ver))
 			if len(e.Keys) > 0 {
-				line += "  " + Clean(strings.Join(e.Keys, ", "))
+				line += "  " + Clean(keyText(e.Keys))
 			}
 			p.line("%s", line)
 		}
+		// The current generation closes the timeline.
+		var cur []string
+		for _, k := range in.Keys {
+			for _, s := range k.Sources {
+				if s.Kind == "DigitalProductId" || s.Kind == "DigitalProductId4" {
+					cur = append(cur, k.Key)
+					break
+				}
+			}
+		}
+		when := L.noDate
+		switch {
+		case in.InstallTime != nil:
+			when = in.InstallTime.Format("2006-01-02")
+		case in.InstallDate != nil:
+			when = in.InstallDate.Format("2006-01-02")
+		}
+		line := fmt.Sprintf("      %-10s  %s %s (%s)", when, Clean(in.Name), Clean(strings.TrimSpace(in.DisplayVersion+" "+in.CurrentBuild)), L.now)
+		if len(cur) > 0 {
+			line += "  " + Clean(keyText(cur))
+		}
+		p.line("%s", line)
 	}
 	p.line("    %s:", L.spp)
 	if len(in.SPPFiles) == 0 {
@@ -284,6 +325,13 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			for _, ts := range rb.UpgradeTimes {
 				p.line("      %s: %s  (%s)", L.upgradeTimes, ts.Time.Format("2006-01-02 15:04 UTC"), Clean(ts.Source))
 			}
+		}
+		for _, se := range rb.SetupErrors {
+			line := fmt.Sprintf("%s: %s ×%d (%s)", L.setupErrors, se.Code, se.Count, se.Log)
+			if se.Message != "" {
+				line += " — actrescue explain " + se.Code
+			}
+			p.line("      %s", Clean(line))
 		}
 		p.line("      (%s)", L.clockNote)
 	}

@@ -115,7 +115,8 @@ mkdir -p "$t/old" "$t/tree/Windows.old"; windows_tree gpt-win11-old "$t/old"; mv
 # Windows Setup's working folder with rollback data and its logs (Go back).
 bt="$t/tree/\$WINDOWS.~BT/Sources"; mkdir -p "$bt/Rollback" "$bt/Panther"
 printf '2024-10-01 00:00:00, Info  SP  Setup phase: finalize\r\n' > "$bt/Panther/setupact.log"
-: > "$bt/Panther/setuperr.log"
+# An earlier attempt that rolled back, as setuperr.log keeps it.
+printf '2024-09-30 21:12:40, Error                 SP     Error READ, 0x00000570 while gathering/applying object\r\n2024-09-30 21:14:02, Error                 MOUPG  MoSetupPlatform: Operation failed: 0xC1900101 - 0x4000D\r\n' > "$bt/Panther/setuperr.log"
 fake "$bt/Rollback/rollback.dat" 4096 ROLLBACK
 ntfs "$t/win.img" 16 512 Windows "$t/tree"
 mkdir -p "$t/re/Recovery/WindowsRE"; fake "$t/re/Recovery/WindowsRE/ReAgent.xml" 512 REAGENT
