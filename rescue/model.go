@@ -9,7 +9,7 @@ import (
 
 // SchemaVersion is the version of the JSON report. Bump it on any
 // incompatible change and record the change in docs/report-schema.md.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Report is the result of one scan over one or more targets.
 type Report struct {

@@ -276,7 +276,7 @@ func TestScanLeavesTargetUnchanged(t *testing.T) {
 		if code != exitFound {
 			t.Errorf("%s: exit %d: %s", name, code, errOut)
 		}
-		if !strings.Contains(out, `"schema_version": 1`) {
+		if !strings.Contains(out, `"schema_version": 2`) {
 			t.Errorf("%s: no JSON report", name)
 		}
 		st1, _ := os.Stat(p)
