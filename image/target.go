@@ -44,6 +44,9 @@ func (k Kind) String() string {
 	case KindMemory:
 		return "memory"
 	}
+	if s := containerKindString(k); s != "" {
+		return s
+	}
 	return "unknown"
 }
 
@@ -53,6 +56,9 @@ type Target struct {
 	Size       int64
 	SectorSize int // logical sector size; 512 unless the device says otherwise
 	Kind       Kind
+	// Warnings are problems found opening a virtual-disk or forensic image
+	// container that did not stop reading it (a bad footer checksum, say).
+	Warnings []string
 
 	r      io.ReaderAt
 	closer io.Closer
@@ -104,6 +110,10 @@ func Open(path string) (*Target, error) {
 	t := &Target{Path: path, SectorSize: 512, Kind: KindFile, r: f, closer: f}
 	if mode.IsRegular() {
 		t.Size = st.Size()
+		if err := openContainer(t, f); err != nil {
+			f.Close()
+			return nil, err
+		}
 	} else {
 		t.Kind = KindDevice
 		size, sector, err := deviceGeometry(f)

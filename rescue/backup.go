@@ -1,6 +1,7 @@
 package rescue
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/actrescue/actrescue/hive"
 	"github.com/actrescue/actrescue/internal/fsutil"
 	"github.com/actrescue/actrescue/ntfs"
 )
@@ -212,7 +214,13 @@ func Backup(ctx context.Context, rep *Report, opts BackupOptions) (*BackupResult
 	gen["report.json"] = append(repJSON, '\n')
 	for _, in := range installs {
 		if in.Previous {
+			for name, b := range regExports(in) {
+				gen[installDir(in)+"/registry/"+name] = b
+			}
 			continue
+		}
+		for name, b := range regExports(in) {
+			gen[installDir(in)+"/registry/"+name] = b
 		}
 		plan := BuildPlan(rep, in)
 		res.Plans = append(res.Plans, plan)
@@ -690,4 +698,30 @@ func Verify(dir string) (*VerifyResult, error) {
 		return v, ErrVerify
 	}
 	return v, nil
+}
+
+// regExports writes the SoftwareProtectionPlatform key (with subkeys) and
+// the CurrentVersion values in the format `reg export` writes, from the
+// installation's SOFTWARE hive (logs replayed in memory when dirty).
+func regExports(in *Installation) map[string][]byte {
+	out := map[string][]byte{}
+	h, _ := openHive(in.fs, "SOFTWARE", path.Join(in.base, "Windows")+"/System32/config/SOFTWARE", Options{})
+	if h == nil {
+		return out
+	}
+	for name, spec := range map[string]struct {
+		key       string
+		recursive bool
+	}{"spp.reg": {keySPP, true}, "currentversion.reg": {keyCurrentVersion, false}} {
+		k, err := h.Key(spec.key)
+		if err != nil {
+			continue
+		}
+		var b bytes.Buffer
+		if err := hive.ExportReg(&b, []*hive.Key{k}, hive.ExportOptions{Root: `HKEY_LOCAL_MACHINE\SOFTWARE`, Recursive: spec.recursive}); err != nil && b.Len() == 0 {
+			continue
+		}
+		out[name] = b.Bytes()
+	}
+	return out
 }

@@ -30,6 +30,7 @@ const (
 	CodeEvaluationEdition = "evaluation-edition"
 	CodeGenericKeyOnly    = "generic-key-only"
 	CodeHiveReplayed      = "hive-logs-replayed"
+	CodeImageWarning      = "image-container"
 	CodeLogRejected       = "hive-log-rejected"
 )
 
@@ -133,6 +134,10 @@ var catalog = map[string]message{
 	CodeLogRejected: {
 		en: "a transaction log of {path} was refused: {reason}; the primary hive is used as is",
 		fr: "un journal de transactions de {path} a été refusé : {reason} ; la ruche principale est utilisée telle quelle",
+	},
+	CodeImageWarning: {
+		en: "disk image {target}: {detail}; reading continues where safe",
+		fr: "image disque {target} : {detail} ; la lecture continue là où c'est sûr",
 	},
 	CodeRegBackEmpty: {
 		en: "the registry backups in {path} are empty files: Windows 10 1803 and later no longer fill RegBack (by design), so no older copy of the hives is there",

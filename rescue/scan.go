@@ -115,6 +115,9 @@ func ScanTarget(ctx context.Context, t *image.Target, opts Options) *TargetRepor
 		tr.ReadCalls = t.ReadCalls()
 		tr.Elapsed = Duration(time.Since(start))
 	}()
+	for _, w := range t.Warnings {
+		tr.Warnings = append(tr.Warnings, newWarning(SevWarning, CodeImageWarning, t.Path, map[string]string{"target": t.Path, "detail": w}))
+	}
 	layout, err := image.Scan(t)
 	if err != nil {
 		tr.fail(err)
