@@ -13,9 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/actrescue/actrescue/hive"
 	"github.com/actrescue/actrescue/image"
+	"github.com/actrescue/actrescue/internal/testenv"
 	"github.com/actrescue/actrescue/ntfs"
 )
 
@@ -299,4 +301,64 @@ type badFile struct{ ntfs.File }
 
 func (badFile) ReadAt(p []byte, off int64) (int, error) {
 	return 0, fmt.Errorf("read at offset %d: input/output error", off)
+}
+
+// The .reg exports of a backup import into a hive with hivexregedit and
+// give back the same values (the Windows side is `reg import`).
+func TestBackupRegExportRoundTrip(t *testing.T) {
+	if _, err := exec.LookPath("hivexregedit"); err != nil {
+		t.Skip("hivexregedit (libhivex-bin) not installed: skipping the .reg round trip")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	rep := scanForBackup(t, "gpt-win11")
+	out := filepath.Join(t.TempDir(), "set")
+	if _, err := Backup(context.Background(), rep, BackupOptions{Out: out, SameDisk: noSameDisk}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "install-1-Windows/registry/spp.reg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(raw, []byte{0xFF, 0xFE}) {
+		t.Fatalf("spp.reg is not UTF-16LE with a BOM")
+	}
+	u := make([]uint16, 0, len(raw)/2)
+	for i := 2; i+1 < len(raw); i += 2 {
+		u = append(u, uint16(raw[i])|uint16(raw[i+1])<<8)
+	}
+	utf8reg := filepath.Join(t.TempDir(), "spp-utf8.reg")
+	os.WriteFile(utf8reg, []byte(string(utf16.Decode(u))), 0o644)
+	hv := filepath.Join(t.TempDir(), "SOFTWARE")
+	root := testenv.RepoRoot(t)
+	if b, err := exec.Command("python3", filepath.Join(root, "testdata/gen/emptyhive.py"), hv).CombinedOutput(); err != nil {
+		t.Fatalf("emptyhive: %v %s", err, b)
+	}
+	// hivexregedit needs the parents first.
+	parents := "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft]\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT]\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n\r\n"
+	pre := filepath.Join(t.TempDir(), "parents.reg")
+	os.WriteFile(pre, []byte(parents), 0o644)
+	for _, f := range []string{pre, utf8reg} {
+		cmd := exec.Command("hivexregedit", "--merge", "--prefix", `HKEY_LOCAL_MACHINE\SOFTWARE`, hv, f)
+		cmd.Env = append(os.Environ(), "PERL_UNICODE=SD")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("hivexregedit --merge %s: %v %s", filepath.Base(f), err, b)
+		}
+	}
+	b, _ := os.ReadFile(hv)
+	h, err := hive.Open(bytes.NewReader(b), int64(len(b)), hive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := h.Key(keySPP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stringValue(k, "BackupProductKeyDefault"); got != "VK7JG-NPHTM-C97JM-9MPGT-3V66T" {
+		t.Errorf("BackupProductKeyDefault after import: %q", got)
+	}
+	if got := stringValue(k, "TokenStore"); got != `%SystemRoot%\System32\spp\store\2.0` {
+		t.Errorf("TokenStore after import: %q", got)
+	}
 }
