@@ -1,6 +1,8 @@
 package rescue
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -126,4 +128,30 @@ func (in *Installation) applyPkeyConfig() {
 				"key": k.Key, "dpid4": k.ActivationID, "config": k.Config.ActivationID, "edition": k.Config.EditionID})
 		}
 	}
+}
+
+// MapFirmwareKey fills the firmware key's Config from pkeyconfig files
+// (a target's or files given by the user).
+func MapFirmwareKey(fr *FirmwareReport, cs license.PkeyConfigs) {
+	if fr == nil || fr.MSDM == nil || fr.MSDM.Key == nil || len(cs) == 0 {
+		return
+	}
+	fr.MSDM.Key.Config, fr.MSDM.Key.ConfigNote = lookupConfig(cs, fr.MSDM.Key.Key)
+}
+
+// PkeyConfigsOf scans path and returns the pkeyconfig of its first
+// current installation that has one, with that installation.
+func PkeyConfigsOf(ctx context.Context, path string) (license.PkeyConfigs, *Installation, error) {
+	rep := Scan(ctx, []string{path}, Options{})
+	for _, t := range rep.Targets {
+		if t.Error != nil {
+			return nil, nil, errors.New(t.Error.Message)
+		}
+		for _, in := range t.Installations {
+			if !in.Previous && len(in.pkeys) > 0 {
+				return in.pkeys, in, nil
+			}
+		}
+	}
+	return nil, nil, fmt.Errorf("no Windows installation with pkeyconfig files on %s", path)
 }

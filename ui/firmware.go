@@ -84,6 +84,9 @@ func writeFirmware(p *printer, fr *rescue.FirmwareReport, lang string) {
 					cls += ": " + m.Key.KnownProduct
 				}
 				p.line("    %s %s  %s", F.key, Clean(m.Key.Key), cls)
+				if c := m.Key.Config; c != nil {
+					p.line("    pkeyconfig: %s, %s, %q, %s", Clean(c.EditionID), Clean(c.Channel), Clean(c.Description), Clean(c.ActivationID))
+				}
 				if m.Key.ChecksumValid != nil {
 					v := F.verdicts[rescue.VerdictValid]
 					if !*m.Key.ChecksumValid {

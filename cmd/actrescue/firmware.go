@@ -39,11 +39,30 @@ func cmdFirmware(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	asJSON := fs.Bool("json", false, "write JSON")
 	mask := fs.Bool("mask", false, "hide all but the last 5 characters of the key")
 	lang := fs.String("lang", defaultLang(), "language: en or fr")
+	var pkFiles listFlag
+	fs.Var(&pkFiles, "pkeyconfig", "name the firmware key's edition from this pkeyconfig*.xrm-ms file (repeatable)")
+	target := fs.String("target", "", "name the firmware key's edition from the pkeyconfig of the Windows installation on this disk")
 	if err := fs.Parse(interleave(args)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: firmware takes no positional argument (use --acpi FILE)", errUsage)
+	}
+	var cs license.PkeyConfigs
+	for _, p := range pkFiles {
+		pc, err := rescue.LoadPkeyConfigFile(p)
+		if err != nil {
+			return fmt.Errorf("%w: pkeyconfig %v", errUsage, err)
+		}
+		cs = append(cs, pc)
+	}
+	if *target != "" {
+		more, in, err := rescue.PkeyConfigsOf(ctx, *target)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		cs = append(cs, more...)
+		fmt.Fprintf(stderr, "actrescue: using the pkeyconfig of %s (%s %s)\n", in.Root, in.Name, in.Version)
 	}
 	var reports []*rescue.FirmwareReport
 	if len(files) == 0 {
@@ -53,6 +72,7 @@ func cmdFirmware(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		reports = append(reports, rescue.FirmwareFromFile(f))
 	}
 	for _, r := range reports {
+		rescue.MapFirmwareKey(r, cs)
 		if *mask && r.MSDM != nil && r.MSDM.Key != nil {
 			r.MSDM.Key.Key = license.MaskKey(r.MSDM.Key.Key)
 		}
