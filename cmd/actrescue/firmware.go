@@ -215,6 +215,10 @@ func firmwareForScan(targets []string, demo bool) (*rescue.FirmwareReport, map[s
 		if st, err := os.Stat(t); err == nil && st.Mode()&os.ModeDevice != 0 {
 			local = true
 		}
+		// Windows raw devices (\\.\PhysicalDrive0, \\.\C:) do not stat.
+		if strings.HasPrefix(t, `\\.\`) || strings.HasPrefix(t, `\\?\`) {
+			local = true
+		}
 	}
 	if local {
 		h := hostFirmware()
