@@ -10,9 +10,13 @@ DATE      := $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ 2>/dev
 LDFLAGS   := -s -w -buildid= -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 GOFLAGS_STATIC := CGO_ENABLED=0
 FUZZTIME  ?= 10s
+# The large generated fixture (make bigfixture; docs/performance.md).
+BIGFIXTURE_DIR ?= /tmp/actrescue-bigfixture
+TORTURE_COUNT  ?= 2000
+TORTURE_SEED   ?= 1
 PLATFORMS := linux/amd64 linux/arm64 windows/amd64 windows/arm64
 
-.PHONY: all build test demo fixtures fuzz bench dist vet fmt clean
+.PHONY: all build test demo fixtures fuzz bench bigfixture torture dist vet fmt clean
 
 all: build
 
@@ -24,7 +28,7 @@ demo: build
 
 test:
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 8m ./...
 
 fmt:
 	gofmt -l -w .
@@ -45,8 +49,28 @@ fuzz:
 	  done; \
 	done
 
+# Benchmarks; with the big fixture present, also the scale report
+# (docs/performance.md), written to $(BIGFIXTURE_DIR)/bench-results.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	ACTRESCUE_BIGFIXTURE=$(BIGFIXTURE_DIR)/disk.img $(GO) test -run '^$$' -bench . -benchmem ./...
+	@if [ -f $(BIGFIXTURE_DIR)/disk.img ]; then \
+	  ACTRESCUE_BIGFIXTURE=$(BIGFIXTURE_DIR)/disk.img ACTRESCUE_BENCH_REPORT=1 \
+	    $(GO) test -count=1 -run '^TestBigFixtureReport$$' -v -timeout 30m ./rescue/; \
+	else \
+	  echo "bench: no big fixture in $(BIGFIXTURE_DIR): run 'make bigfixture' for the scale figures"; \
+	fi
+
+# A sparse 500 GiB GPT disk with a full-size Windows layout, generated
+# (never committed) into $(BIGFIXTURE_DIR). Needs python3, ntfs-3g,
+# wimtools, dosfstools and sleuthkit; about a minute.
+bigfixture:
+	bash testdata/gen/bigfixture.sh $(BIGFIXTURE_DIR)
+
+# Corruption campaign over the committed fixtures (rescue/torture_test.go):
+# TORTURE_COUNT mutants from TORTURE_SEED, each scanned under a watchdog.
+torture:
+	TORTURE_COUNT=$(TORTURE_COUNT) TORTURE_SEED=$(TORTURE_SEED) \
+	  $(GO) test -count=1 -run '^TestTorture$$' -v -timeout 60m ./rescue/
 
 dist:
 	@rm -rf dist && mkdir -p dist

@@ -126,6 +126,7 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 	in.Keys = keys.records()
 	in.loadPkeyConfigs(fsys, root)
 	in.applyPkeyConfig()
+	in.readTokenStore(fsys)
 	return in
 }
 

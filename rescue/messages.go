@@ -139,6 +139,14 @@ var catalog = map[string]message{
 		en: "disk image {target}: {detail}; reading continues where safe",
 		fr: "image disque {target} : {detail} ; la lecture continue là où c'est sûr",
 	},
+	CodeTokenStoreCorrupt: {
+		en: "the licence store {path} is damaged: {detail}; Windows reports 0xC004F012 or 0x8004E108 with such a store: back it up as is, then rebuild it (slmgr /rilc) only after the backup",
+		fr: "le magasin de licences {path} est endommagé : {detail} ; Windows signale 0xC004F012 ou 0x8004E108 avec un tel magasin : sauvegardez-le tel quel, puis reconstruisez-le (slmgr /rilc) seulement après la sauvegarde",
+	},
+	CodeTokenStoreNoSKU: {
+		en: "the licence store {path} holds no licence for the installed key's SKU ({sku}, {edition}): the store was rebuilt or belongs to another edition; activation will fail until the licences are reinstalled (slmgr /rilc)",
+		fr: "le magasin de licences {path} ne contient aucune licence pour la référence de la clé installée ({sku}, {edition}) : il a été reconstruit ou appartient à une autre édition ; l'activation échouera tant que les licences ne seront pas réinstallées (slmgr /rilc)",
+	},
 	CodeRegBackEmpty: {
 		en: "the registry backups in {path} are empty files: Windows 10 1803 and later no longer fill RegBack (by design), so no older copy of the hives is there",
 		fr: "les sauvegardes du registre dans {path} sont des fichiers vides : depuis Windows 10 1803, RegBack n'est plus rempli (comportement voulu), il n'y a donc pas de copie plus ancienne des ruches",

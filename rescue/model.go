@@ -113,8 +113,10 @@ type Installation struct {
 	// OS, oldest first.
 	History  []*HistoryEntry `json:"history,omitempty"`
 	SPPFiles []*FileRecord   `json:"spp_files"`
-	Hives    []*HiveRecord   `json:"hives"`
-	Warnings []Warning       `json:"warnings,omitempty"`
+	// TokenStoreInfo is the parsed tokens.dat of the SPP store.
+	TokenStoreInfo *TokenStoreReport `json:"token_store_info,omitempty"`
+	Hives          []*HiveRecord     `json:"hives"`
+	Warnings       []Warning         `json:"warnings,omitempty"`
 	// Findings are diagnoses with next steps, most severe first.
 	Findings []Finding `json:"findings,omitempty"`
 	// Rollback is the "Go back" state (current installations only).

@@ -88,7 +88,7 @@ func TestScenarios(t *testing.T) {
 				name: "Windows 10 Enterprise", edition: "Enterprise", version: "10.0.19045.5011", computer: "MBR-ENT-01", productType: "WinNT", partition: 6,
 				keys:     []wantKey{{"NPPR9-FWDCX-D2C8J-H872K-2YT43", "kms-client", "Volume:GVLK", []string{"DigitalProductId", "DigitalProductId4"}}},
 				findings: []string{FindKMSNoHost},
-				warnings: []string{CodeRegBackEmpty},
+				warnings: []string{CodeRegBackEmpty, CodeTokenStoreCorrupt},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
 		},
@@ -121,7 +121,7 @@ func TestScenarios(t *testing.T) {
 			installs: []wantInstall{{
 				name: "Windows 10 Home", edition: "Core", version: "10.0.19045.4291", computer: "HOME-LAPTOP", productType: "WinNT", partition: 2,
 				keys:     []wantKey{{"YTMG3-N6DKC-DKB77-7M9GH-8HVX7", "generic", "Retail", []string{"DigitalProductId", "DigitalProductId4", "BackupProductKeyDefault"}}},
-				warnings: []string{CodeHiveDirty, CodeRegBackEmpty},
+				warnings: []string{CodeHiveDirty, CodeRegBackEmpty, CodeTokenStoreNoSKU},
 				findings: []string{FindGenericOnly},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
@@ -216,6 +216,9 @@ func TestScenarios(t *testing.T) {
 					}
 				}
 				assertCodes(t, "installation", in.Warnings, w.warnings)
+				if ts := in.TokenStoreInfo; w.spp[0] == "tokens.dat" && (ts == nil || ts.Version != 3 || ts.Entries != 2 || ts.InstalledSKUPresent == nil) {
+					t.Errorf("token store %+v", ts)
+				}
 				var fc []string
 				for _, f := range in.Findings {
 					fc = append(fc, f.Code)

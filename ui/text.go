@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ type labels struct {
 	invalidRange string
 	target, table, partitions, installs, noInstall, keys, noKeys, sources, spp, noSPP, warnings,
 	edition, version, installed, computer, owner, productID, kms, class, channel, checksum, valid, invalid,
-	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous, goBack, goBackOK, goBackNo, clockNote, upgradeTimes, setupErrors, now string
+	readStats, masked, errorLabel, hive, dirty, evaluation, history, noDate, diagnosis, destructive, readFmt, previous, goBack, goBackOK, goBackNo, clockNote, upgradeTimes, setupErrors, now, hashesOK, damaged, entries, skuPresent, skuMissing string
 }
 
 var textLabels = map[string]labels{
@@ -41,7 +42,9 @@ var textLabels = map[string]labels{
 		readFmt: "read %s in %d calls, %s", diagnosis: "Diagnosis", previous: "previous installation kept by an upgrade or reset",
 		goBack: "Go back to the previous version", goBackOK: "possible until %s (%s left); from WinRE: Troubleshoot > Advanced options > Uninstall Updates > Uninstall latest feature update",
 		goBackNo: "not possible", clockNote: "dates use this computer's clock and the offline machine's recorded times, which may be wrong",
-		upgradeTimes: "upgrade time", setupErrors: "setup error", now: "current", destructive: "DESTRUCTIVE: back up the key first",
+		upgradeTimes: "upgrade time", setupErrors: "setup error", now: "current",
+		hashesOK: "all hashes correct", damaged: "DAMAGED (see warnings)", entries: "entries",
+		skuPresent: "licences for the installed key's SKU present", skuMissing: "NO licence for the installed key's SKU", destructive: "DESTRUCTIVE: back up the key first",
 	},
 	"fr": {
 		configNotes: map[string]string{
@@ -60,7 +63,9 @@ var textLabels = map[string]labels{
 		readFmt: "%s lus en %d appels, %s", diagnosis: "Diagnostic", previous: "installation précédente conservée par une mise à niveau ou une réinitialisation",
 		goBack: "Revenir à la version précédente", goBackOK: "possible jusqu'au %s (reste %s) ; depuis WinRE : Dépannage > Options avancées > Désinstaller des mises à jour > Désinstaller la dernière mise à jour de fonctionnalité",
 		goBackNo: "impossible", clockNote: "les dates reposent sur l'horloge de cet ordinateur et sur les heures enregistrées par la machine hors ligne, qui peuvent être fausses",
-		upgradeTimes: "date de mise à niveau", setupErrors: "erreur d'installation", now: "actuelle", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
+		upgradeTimes: "date de mise à niveau", setupErrors: "erreur d'installation", now: "actuelle",
+		hashesOK: "toutes les empreintes correctes", damaged: "ENDOMMAGÉ (voir les avertissements)", entries: "entrées",
+		skuPresent: "licences présentes pour la référence de la clé installée", skuMissing: "AUCUNE licence pour la référence de la clé installée", destructive: "DESTRUCTIF : sauvegardez d'abord la clé",
 	},
 }
 
@@ -334,6 +339,26 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			p.line("      %s", Clean(line))
 		}
 		p.line("      (%s)", L.clockNote)
+	}
+	if ts := in.TokenStoreInfo; ts != nil {
+		kinds := make([]string, 0, len(ts.ByKind))
+		for k, n := range ts.ByKind {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(kinds)
+		state := L.hashesOK
+		if !ts.FileHashOK || len(ts.Problems) > 0 || ts.Error != "" {
+			state = L.damaged
+		}
+		line := fmt.Sprintf("tokens.dat v%d: %d %s (%s), %s", ts.Version, ts.Entries, L.entries, strings.Join(kinds, ", "), state)
+		if ts.InstalledSKUPresent != nil {
+			if *ts.InstalledSKUPresent {
+				line += "; " + L.skuPresent
+			} else {
+				line += "; " + L.skuMissing
+			}
+		}
+		p.line("      %s", Clean(line))
 	}
 	if len(in.Findings) > 0 {
 		p.line("    %s:", L.diagnosis)

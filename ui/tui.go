@@ -28,7 +28,12 @@ type TargetInfo struct {
 	Table       string   // gpt, mbr, none
 	FileSystems []string // ntfs, fat, bitlocker, ...
 	BitLocker   bool
-	Err         string // why the target could not be read
+	// Windows counts the NTFS volumes that hold a Windows installation
+	// (\Windows\System32\config\SOFTWARE); WindowsChecked says the
+	// backend looked.
+	Windows        int
+	WindowsChecked bool
+	Err            string // why the target could not be read
 }
 
 // Backend is everything the terminal interface needs from the rest of the
@@ -139,6 +144,8 @@ type tui struct {
 	overlay *tview.Pages // main layout plus modals
 	pages   *tview.Pages // screens
 	header  *tview.Box
+	root    *tview.Flex
+	fixed   []fixedItem // items whose height follows the screen's
 	footer  *tview.Pages
 	status  *tview.TextView
 	filter  *tview.InputField
@@ -241,8 +248,16 @@ func (a *tui) t(key string) string {
 
 func (a *tui) tf(key string, args ...any) string { return fmt.Sprintf(a.t(key), args...) }
 
+// label returns the label key followed by a colon, spaced as the language
+// wants it ("Verdict:", "Verdict :").
+func (a *tui) label(key string) string { return a.t(key) + a.t("colon") }
+
 func (a *tui) run() error {
 	a.app.SetInputCapture(a.capture)
+	a.app.SetBeforeDrawFunc(func(screen tcell.Screen) bool {
+		a.layout(screen.Size())
+		return false
+	})
 	if a.th.ascii {
 		a.app.SetAfterDrawFunc(asciiFallback)
 	}
@@ -319,11 +334,12 @@ func (a *tui) build() {
 	a.helpText = a.textView()
 	a.pages.AddPage(pHelp, a.frame(pHelp, a.helpText), true, false)
 
-	root := tview.NewFlex().SetDirection(tview.FlexRow).
+	a.root = tview.NewFlex().SetDirection(tview.FlexRow)
+	a.root.
 		AddItem(a.header, 2, 0, false).
 		AddItem(a.pages, 0, 1, true).
 		AddItem(a.footer, 1, 0, false)
-	a.overlay = tview.NewPages().AddPage("main", root, true, true)
+	a.overlay = tview.NewPages().AddPage("main", a.root, true, true)
 }
 
 // frame puts a screen's primitives in one bordered box titled with the
@@ -360,6 +376,38 @@ func (a *tui) inputField(label, placeholder string) *tview.InputField {
 	f := tview.NewInputField().SetLabel(label).SetPlaceholder(placeholder)
 	f.SetFieldStyle(a.th.fieldStyle()).SetPlaceholderStyle(a.th.placeholderStyle()).SetLabelStyle(a.th.labelStyle())
 	return f
+}
+
+// fixedItem is a primitive of fixed height in a flex, shrunk on short
+// screens so that the list or text next to it keeps some rows.
+type fixedItem struct {
+	flex  *tview.Flex
+	item  tview.Primitive
+	rows  int // wanted height
+	share int // at most 1/share of the screen's free rows
+}
+
+func (a *tui) addFixed(f *tview.Flex, item tview.Primitive, rows, share int, focus bool) {
+	f.AddItem(item, rows, 0, focus)
+	a.fixed = append(a.fixed, fixedItem{f, item, rows, share})
+}
+
+// layout fits the fixed parts to the screen size.
+func (a *tui) layout(w, h int) {
+	head := 2
+	if h < 6 {
+		head = min(1, h)
+	}
+	a.root.ResizeItem(a.header, head, 0)
+	foot := 1
+	if h < 3 {
+		foot = 0
+	}
+	a.root.ResizeItem(a.footer, foot, 0)
+	free := max(0, h-head-foot-2)
+	for _, f := range a.fixed {
+		f.flex.ResizeItem(f.item, min(f.rows, free/f.share), 0)
+	}
 }
 
 // ---- navigation ------------------------------------------------------------
@@ -418,14 +466,11 @@ func (a *tui) focusFor(page string) tview.Primitive {
 	case pSPP:
 		return a.sppTable
 	case pBackup:
-		if a.backup.running {
-			return a.backupOut
-		}
-		return a.backupField
+		return a.backupOut
 	case pPlan:
 		return a.planText
 	case pGuide:
-		return a.guideField
+		return a.guideText
 	case pHelp:
 		return a.helpText
 	}
@@ -855,22 +900,43 @@ func (a *tui) flash(s string) {
 
 // ---- header ------------------------------------------------------------------
 
-func (a *tui) crumbs() string {
-	parts := []string{a.th.bold(a.t("app"))}
+// crumbs is the breadcrumb line, shortened to fit width cells: the
+// build goes first, then the target, then the installation.
+func (a *tui) crumbs(width int) string {
+	app, page := a.th.bold(a.t("app")), tview.Escape(a.t(pageTitle[a.page]))
+	var target, inst, build string
 	if a.rep != nil && a.page != pTargets {
 		if tr := a.curTarget(); tr != nil {
-			parts = append(parts, esc(a.targetLabel(a.repPath, tr.Path)))
+			target = esc(a.targetLabel(a.repPath, tr.Path))
 		}
 		if in := a.curShown(); in != nil {
-			name := fmt.Sprintf("[%s] %s", in.ID, Clean(in.Name))
+			inst = tview.Escape(fmt.Sprintf("[%s] %s", in.ID, Clean(in.Name)))
 			if in.CurrentBuild != "" {
-				name += " (" + Clean(in.CurrentBuild) + ")"
+				build = esc(" (" + in.CurrentBuild + ")")
 			}
-			parts = append(parts, tview.Escape(name))
 		}
 	}
-	parts = append(parts, tview.Escape(a.t(pageTitle[a.page])))
-	return strings.Join(parts, a.th.crumb())
+	join := func(parts ...string) string {
+		var out []string
+		for _, p := range parts {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+		return strings.Join(out, a.th.crumb())
+	}
+	variants := []string{
+		join(app, target, inst+build, page),
+		join(app, target, inst, page),
+		join(app, inst, page),
+		join(app, page),
+	}
+	for _, v := range variants {
+		if tview.TaggedStringWidth(v) <= width {
+			return v
+		}
+	}
+	return variants[len(variants)-1]
 }
 
 func (a *tui) targetLabel(path, fallback string) string {
@@ -910,9 +976,9 @@ func (a *tui) hints() []hint {
 	case pSPP:
 		h = []hint{{"/", a.t("h.filter")}, {"Esc", a.t("h.back")}, {move, a.t("h.move")}}
 	case pBackup:
-		h = []hint{{"Enter", a.t("h.done")}, {"b", a.t("h.dest")}, {"Esc", a.t("h.back")}, {"Ctrl+C", a.t("job.backup")}}
+		h = []hint{{"Enter", a.t("h.dest")}, {"Esc", a.t("h.back")}, {"Ctrl+C", a.t("h.stop")}, {"m", a.t("h.mask")}}
 	case pGuide:
-		h = []hint{{"Enter", a.t("h.done")}, {"e", a.t("h.code")}, {"Esc", a.t("h.back")}}
+		h = []hint{{"Enter", a.t("h.code")}, {"Esc", a.t("h.back")}, {move, a.t("h.scroll")}}
 	case pHelp:
 		h = []hint{{"Esc", a.t("h.close")}, {move, a.t("h.scroll")}}
 	default:
@@ -920,6 +986,9 @@ func (a *tui) hints() []hint {
 	}
 	if a.footerFiltering() {
 		h = []hint{{"Enter", a.t("h.done")}, {"Esc", a.t("h.clear")}}
+	} else if a.openField.HasFocus() || a.backupField.HasFocus() || a.guideField.HasFocus() {
+		// (Not app.GetFocus: the header is drawn under the application's lock.)
+		h = []hint{{"Enter", a.t("h.done")}, {"Esc", a.t("h.leave")}}
 	}
 	return h
 }
@@ -928,7 +997,7 @@ func (a *tui) drawHeader(screen tcell.Screen, x, y, w, h int) (int, int, int, in
 	fg := tcell.ColorDefault
 	right := a.badges()
 	rw := tview.TaggedStringWidth(right)
-	left := " " + a.crumbs()
+	left := " " + a.crumbs(w-rw-2)
 	if w-rw-1 > 0 {
 		tview.Print(screen, left, x, y, w-rw-1, tview.AlignLeft, fg)
 	}

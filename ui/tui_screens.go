@@ -47,10 +47,10 @@ func (a *tui) buildTargets() {
 			a.app.SetFocus(a.targetsTable)
 		}
 	})
-	a.targetsFlex = tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(intro, 1, 0, false).
-		AddItem(a.targetsTable, 0, 1, true).
-		AddItem(a.openField, 1, 0, false)
+	a.targetsFlex = tview.NewFlex().SetDirection(tview.FlexRow)
+	a.addFixed(a.targetsFlex, intro, 1, 3, false)
+	a.targetsFlex.AddItem(a.targetsTable, 0, 1, true)
+	a.addFixed(a.targetsFlex, a.openField, 1, 2, false)
 	a.box(a.targetsFlex.Box, pTargets)
 	a.pages.AddPage(pTargets, a.targetsFlex, true, true)
 }
@@ -99,7 +99,7 @@ func (a *tui) refreshTargets() {
 }
 
 func (a *tui) targetCells(ti TargetInfo) []string {
-	name := ti.Path
+	name := a.targetLabel(ti.Path, ti.Path)
 	if ti.Name != "" {
 		name = ti.Name
 	}
@@ -131,6 +131,11 @@ func (a *tui) targetCells(ti TargetInfo) []string {
 		}
 	} else if ti.Err != "" {
 		win = a.t("t.error")
+	} else if ti.WindowsChecked {
+		win = a.t("no")
+		if ti.Windows > 0 {
+			win = a.tf("t.found", ti.Windows)
+		}
 	}
 	blText := a.t("unknown")
 	if bl {
@@ -387,9 +392,9 @@ func (a *tui) buildDash() {
 	label.SetBorderPadding(0, 0, 1, 1)
 	label.SetText(a.th.dim(tview.Escape(a.t("d.menu"))))
 	f := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(a.dashText, 0, 1, false).
-		AddItem(label, 1, 0, false).
-		AddItem(a.dashMenu, len(dashMenuPages), 0, true)
+		AddItem(a.dashText, 0, 1, false)
+	a.addFixed(f, label, 1, 4, false)
+	a.addFixed(f, a.dashMenu, len(dashMenuPages), 2, true)
 	a.box(f.Box, pDash)
 	a.pages.AddPage(pDash, f, true, false)
 }
@@ -437,7 +442,7 @@ func (a *tui) renderDash() {
 	if len(facts) > 0 {
 		b.WriteString(esc(strings.Join(facts, a.th.dot())) + "\n")
 	}
-	b.WriteString(th.bold(tview.Escape(a.t("d.verdict")+":")) + " " + esc(a.verdict(raw)) + "\n")
+	b.WriteString(th.bold(tview.Escape(a.label("d.verdict"))) + " " + esc(a.verdict(raw)) + "\n")
 	if a.partial {
 		b.WriteString(th.bad(tview.Escape(a.t("d.partial"))) + "\n")
 	}
@@ -458,7 +463,7 @@ func (a *tui) renderDash() {
 	if len(warns) == 0 {
 		b.WriteString(th.good(tview.Escape(a.t("d.nowarn"))) + "\n")
 	} else {
-		fmt.Fprintf(&b, "%s (%d):\n", th.bold(tview.Escape(a.t("d.warnings"))), len(warns))
+		fmt.Fprintf(&b, "%s (%d)%s\n", th.bold(tview.Escape(a.t("d.warnings"))), len(warns), a.t("colon"))
 		for _, w := range warns {
 			line := "- " + esc(w.Localize(a.lang))
 			if w.Severity == rescue.SevError {
@@ -564,11 +569,21 @@ func (a *tui) menuDetail(page string, in *rescue.Installation) string {
 func (a *tui) errorCodes(in *rescue.Installation) []string {
 	var codes []string
 	seen := map[string]bool{}
+	add := func(c string) {
+		if c != "" && !seen[c] {
+			seen[c] = true
+			codes = append(codes, c)
+		}
+	}
 	for _, f := range in.Findings {
 		for _, c := range f.ErrorCodes {
-			if !seen[c] {
-				seen[c] = true
-				codes = append(codes, c)
+			add(c)
+		}
+	}
+	if rb := in.Rollback; rb != nil {
+		for _, se := range rb.SetupErrors {
+			if se.Message != "" {
+				add(se.Code)
 			}
 		}
 	}
@@ -687,7 +702,7 @@ func (a *tui) verdict(in *rescue.Installation) string {
 		real = a.t("v.real.none")
 	}
 	parts = append(parts, real)
-	return a.t("d.evidence") + ": " + strings.Join(parts, "; ")
+	return a.label("d.evidence") + " " + strings.Join(parts, a.t("semicolon")+" ")
 }
 
 // ---- Keys ------------------------------------------------------------------------------
@@ -697,8 +712,8 @@ func (a *tui) buildKeys() {
 	a.keyDetail = a.textView()
 	a.keysTable.SetSelectionChangedFunc(func(row, _ int) { a.renderKeyDetail(row) })
 	f := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(a.keysTable, 0, 1, true).
-		AddItem(a.keyDetail, 7, 0, false)
+		AddItem(a.keysTable, 0, 1, true)
+	a.addFixed(f, a.keyDetail, 7, 3, false)
 	a.box(f.Box, pKeys)
 	a.pages.AddPage(pKeys, f, true, false)
 }
@@ -824,7 +839,7 @@ func (a *tui) renderKeyDetail(row int) {
 	} else if n := L.configNotes[k.ConfigNote]; n != "" {
 		b.WriteString(esc(a.t("k.pkeyconfig")+": "+n) + "\n")
 	}
-	b.WriteString(tview.Escape(a.t("k.foundin")+":") + "\n")
+	b.WriteString(tview.Escape(a.label("k.foundin")) + "\n")
 	for _, s := range k.Sources {
 		b.WriteString("  " + esc(s.Kind) + "  " + a.th.dim(esc(s.Path)) + "\n")
 	}
@@ -924,7 +939,7 @@ func (a *tui) renderHistory() {
 	b.WriteString(th.bold(tview.Escape(cur)) + th.dim(tview.Escape("  <- "+a.t("hi.now"))) + "\n\n")
 
 	rb := in.Rollback
-	b.WriteString(th.bold(tview.Escape(a.t("hi.goback")+":")) + " ")
+	b.WriteString(th.bold(tview.Escape(a.label("hi.goback"))) + " ")
 	switch {
 	case rb == nil:
 		b.WriteString(tview.Escape(a.t("hi.nodata")) + "\n")
@@ -954,7 +969,7 @@ func (a *tui) renderHistory() {
 		}
 		b.WriteString("  " + esc(a.t("hi.winold")+": "+old) + "\n")
 		if len(rb.UpgradeTimes) > 0 {
-			b.WriteString("  " + tview.Escape(a.t("hi.times")+":") + "\n")
+			b.WriteString("  " + tview.Escape(a.label("hi.times")) + "\n")
 			for _, ts := range rb.UpgradeTimes {
 				b.WriteString("    " + esc(ts.Time.Format("2006-01-02 15:04 UTC")+"  "+ts.Source) + "\n")
 			}
@@ -962,8 +977,19 @@ func (a *tui) renderHistory() {
 				b.WriteString("    " + th.warn(tview.Escape(a.t("hi.disagree"))) + "\n")
 			}
 		}
+		if len(rb.SetupErrors) > 0 {
+			b.WriteString("  " + tview.Escape(a.label("hi.setuperr")) + "\n")
+			for _, se := range rb.SetupErrors {
+				line := fmt.Sprintf("    %s x%d  %s", se.Code, se.Count, se.Log)
+				b.WriteString(esc(line))
+				if se.Message != "" {
+					b.WriteString(th.dim(tview.Escape("  (8: " + a.t("s.guide") + ")")))
+				}
+				b.WriteString("\n")
+			}
+		}
 		if len(rb.SetupLogs) > 0 {
-			b.WriteString("  " + tview.Escape(a.t("hi.logs")+":") + "\n")
+			b.WriteString("  " + tview.Escape(a.label("hi.logs")) + "\n")
 			for _, l := range rb.SetupLogs {
 				b.WriteString("    " + esc(l) + "\n")
 			}
@@ -988,10 +1014,10 @@ func (a *tui) buildSPP() {
 	a.sppTable = a.table()
 	a.sppDetail = a.textView()
 	a.sppTable.SetSelectionChangedFunc(func(row, _ int) { a.renderSPPDetail(row) })
-	f := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(a.sppHead, 2, 0, false).
-		AddItem(a.sppTable, 0, 1, true).
-		AddItem(a.sppDetail, 4, 0, false)
+	f := tview.NewFlex().SetDirection(tview.FlexRow)
+	a.addFixed(f, a.sppHead, 2, 4, false)
+	f.AddItem(a.sppTable, 0, 1, true)
+	a.addFixed(f, a.sppDetail, 4, 4, false)
 	a.box(f.Box, pSPP)
 	a.pages.AddPage(pSPP, f, true, false)
 }
@@ -1027,7 +1053,7 @@ func (a *tui) renderSPP() {
 	if store == "" {
 		store = a.t("none")
 	}
-	a.sppHead.SetText(a.th.bold(tview.Escape(a.t("p.store")+":")) + " " + esc(store) + "\n" +
+	a.sppHead.SetText(a.th.bold(tview.Escape(a.label("p.store"))) + " " + esc(store) + "\n" +
 		a.th.dim(tview.Escape(a.tf("p.files", len(in.SPPFiles), humanSize(total)))))
 	tb := a.sppTable
 	row, _ := tb.GetSelection()
@@ -1125,10 +1151,10 @@ func (a *tui) buildBackup() {
 		}
 	})
 	pad := tview.NewFlex().AddItem(tview.NewBox(), 1, 0, false).AddItem(a.backupField, 0, 1, true).AddItem(tview.NewBox(), 1, 0, false)
-	f := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(a.backupInfo, 6, 0, false).
-		AddItem(pad, 1, 0, true).
-		AddItem(a.backupOut, 0, 1, false)
+	f := tview.NewFlex().SetDirection(tview.FlexRow)
+	a.addFixed(f, a.backupInfo, 6, 3, false)
+	a.addFixed(f, pad, 1, 2, true)
+	f.AddItem(a.backupOut, 0, 1, false)
 	a.box(f.Box, pBackup)
 	a.pages.AddPage(pBackup, f, true, false)
 }
@@ -1138,14 +1164,14 @@ func (a *tui) renderBackup() {
 	var b strings.Builder
 	b.WriteString(tview.Escape(a.t("b.intro")) + "\n")
 	if tr := a.curTarget(); tr != nil {
-		b.WriteString(th.bold(tview.Escape(a.t("b.from")+":")) + " " + esc(a.targetLabel(a.repPath, tr.Path)) + "\n")
+		b.WriteString(th.bold(tview.Escape(a.label("b.from"))) + " " + esc(a.targetLabel(a.repPath, tr.Path)) + "\n")
 	}
 	var names []string
 	for _, in := range a.installs {
 		s := "[" + in.ID + "] " + Clean(in.Name) + " " + Clean(in.Root)
 		names = append(names, s)
 	}
-	b.WriteString(th.bold(tview.Escape(a.t("b.installs")+":")) + " " + tview.Escape(strings.Join(names, ", ")) + "\n")
+	b.WriteString(th.bold(tview.Escape(a.label("b.installs"))) + " " + tview.Escape(strings.Join(names, ", ")) + "\n")
 	if a.opt.Mask {
 		b.WriteString(th.dim(tview.Escape(a.t("b.maskon"))))
 	} else {
@@ -1362,9 +1388,9 @@ func (a *tui) buildGuide() {
 		}
 	})
 	pad := tview.NewFlex().AddItem(tview.NewBox(), 1, 0, false).AddItem(a.guideField, 0, 1, true).AddItem(tview.NewBox(), 1, 0, false)
-	f := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(pad, 1, 0, true).
-		AddItem(a.guideText, 0, 1, false)
+	f := tview.NewFlex().SetDirection(tview.FlexRow)
+	a.addFixed(f, pad, 1, 2, true)
+	f.AddItem(a.guideText, 0, 1, false)
 	a.box(f.Box, pGuide)
 	a.pages.AddPage(pGuide, f, true, false)
 }

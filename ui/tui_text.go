@@ -6,6 +6,8 @@ package ui
 var tuiText = map[string]map[string]string{
 	"en": {
 		"app":           "actrescue",
+		"colon":         ":",
+		"semicolon":     ";",
 		"readonly":      "READ-ONLY",
 		"masked":        "KEYS MASKED",
 		"busy":          "BUSY",
@@ -74,6 +76,8 @@ var tuiText = map[string]map[string]string{
 		"h.close":   "close",
 		"h.done":    "done",
 		"h.clear":   "clear",
+		"h.leave":   "leave the field",
+		"h.stop":    "stop",
 
 		// Targets.
 		"t.path":       "Path",
@@ -191,7 +195,7 @@ var tuiText = map[string]map[string]string{
 		"hi.no":        "not possible",
 		"hi.nodata":    "No upgrade evidence (no Windows.old, no $WINDOWS.~BT, no history).",
 		"hi.deadline":  "Deadline",
-		"hi.window":    "window %d days (%s)",
+		"hi.window":    "%d-day window, %s",
 		"hi.winold":    "Windows.old",
 		"hi.complete":  "present, with its hives",
 		"hi.incomplet": "present, hives missing",
@@ -200,6 +204,7 @@ var tuiText = map[string]map[string]string{
 		"hi.disagree":  "the estimates disagree by more than a day",
 		"hi.clock":     "Dates use this computer's clock and the offline machine's recorded times, which may be wrong.",
 		"hi.logs":      "Setup logs",
+		"hi.setuperr":  "Errors in the Setup logs",
 
 		// SPP store.
 		"p.role":     "Role",
@@ -286,6 +291,8 @@ var tuiText = map[string]map[string]string{
 	},
 	"fr": {
 		"app":           "actrescue",
+		"colon":         " :",
+		"semicolon":     " ;",
 		"readonly":      "LECTURE SEULE",
 		"masked":        "CLÉS MASQUÉES",
 		"busy":          "OCCUPÉ",
@@ -352,6 +359,8 @@ var tuiText = map[string]map[string]string{
 		"h.close":   "fermer",
 		"h.done":    "valider",
 		"h.clear":   "effacer",
+		"h.leave":   "quitter le champ",
+		"h.stop":    "arrêter",
 
 		"t.path":       "Chemin",
 		"t.size":       "Taille",
@@ -463,7 +472,7 @@ var tuiText = map[string]map[string]string{
 		"hi.no":        "impossible",
 		"hi.nodata":    "Aucune trace de mise à niveau (ni Windows.old, ni $WINDOWS.~BT, ni historique).",
 		"hi.deadline":  "Échéance",
-		"hi.window":    "délai de %d jours (%s)",
+		"hi.window":    "délai de %d jours, %s",
 		"hi.winold":    "Windows.old",
 		"hi.complete":  "présent, avec ses ruches",
 		"hi.incomplet": "présent, ruches manquantes",
@@ -472,6 +481,7 @@ var tuiText = map[string]map[string]string{
 		"hi.disagree":  "les estimations diffèrent de plus d'un jour",
 		"hi.clock":     "Les dates reposent sur l'horloge de cet ordinateur et sur les heures enregistrées par la machine hors ligne, qui peuvent être fausses.",
 		"hi.logs":      "Journaux d'installation",
+		"hi.setuperr":  "Erreurs dans les journaux d'installation",
 
 		"p.role":     "Rôle",
 		"p.size":     "Taille",

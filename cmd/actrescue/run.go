@@ -38,6 +38,10 @@ var demoDisk []byte
 const usageText = `actrescue: find, back up and explain Windows activation evidence, read-only.
 
 Usage:
+  actrescue [tui] [--no-color] [--ascii] [--mask] [--lang en|fr] [--mouse] [--demo] [TARGET]
+      the terminal interface (with no arguments on a terminal); with no
+      arguments and no terminal (a pipe or a redirect): the text report of
+      every local disk, as "actrescue scan"
   actrescue scan [--json] [--mask] [--lang en|fr] [-v] [TARGET...]
       TARGET: a disk image, a block device (/dev/sda, /dev/nvme0n1, /dev/sda3)
       or a mounted Windows folder (/mnt/win). With no TARGET, every local
@@ -94,10 +98,19 @@ var errUsageShown = fmt.Errorf("%w: see above", errUsage)
 
 func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
+		switch {
+		case isTerminal(stdin) && isTerminal(stdout):
+			return cmdTUI(ctx, nil, stdin, stdout, stderr)
+		case isFile(stdout):
+			// A pipe or a redirect: the text report of every local disk.
+			return cmdScan(ctx, nil, stdout, stderr, false)
+		}
 		fmt.Fprint(stderr, usageText)
 		return errUsageShown
 	}
 	switch args[0] {
+	case "tui":
+		return cmdTUI(ctx, args[1:], stdin, stdout, stderr)
 	case "scan":
 		return cmdScan(ctx, args[1:], stdout, stderr, false)
 	case "demo":

@@ -9,6 +9,7 @@
 //	fixturegen ntfs-dirty IMG     set the NTFS "dirty" flag in $Volume
 //	fixturegen fve IN OUT         turn an NTFS image into a fake BitLocker volume
 //	fixturegen d2zst IN OUT       delta-2 + zstd compress
+//	fixturegen tokens OUT NAME.EXT=FILE...  a valid synthetic tokens.dat
 package main
 
 import (
@@ -38,6 +39,8 @@ func main() {
 		err = ntfsDirty(os.Args[2])
 	case "fve":
 		err = fve(os.Args[2], os.Args[3])
+	case "tokens":
+		err = tokensCmd(os.Args[2:])
 	case "d2zst":
 		err = d2zst(os.Args[2], os.Args[3])
 	default:

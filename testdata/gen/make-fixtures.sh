@@ -49,6 +49,26 @@ open(path, 'wb').write(bytes(b[:size]))
 PY
 }
 
+# Activation ID of each scenario's installed key (public IDs, see mkreg.py).
+declare -A ACTID=(
+  [gpt-win11]=4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c [gpt-win11-old]=2de67392-b7a7-462a-b1ca-108dd189f588
+  [mbr-ext-win10]=73111121-5638-40f6-bc11-f1d7b0d64300 [gpt4k-server]=9bd77860-9b31-4b7b-96ad-2564017315bf
+  [gpt-server-eval]=9bd77860-9b31-4b7b-96ad-2564017315bf
+  # The hibernated laptop's store was rebuilt for another edition: the
+  # installed Home SKU is missing from it.
+  [gpt-bitlocker-hiber]=4de7cb65-cdf1-4de9-8ae8-e3cce27b9f2c
+  [vol-win11home]=2b1f36bb-c1cd-4306-bf5c-a0367c2d97d8 [mbr-win7]=b92e9980-b9d5-4821-9c94-140f632f6312
+)
+
+# tokens OUT SCENARIO: a valid version-3 token store whose licence entry
+# names the scenario's SKU (placeholder text, never a Microsoft licence).
+tokens() {
+  local out=$1 s=$2 act=${ACTID[$2]}
+  printf '<?xml version="1.0" encoding="utf-8"?><r:license xmlns:r="urn:mpeg:mpeg21:2003:01-REL-R-NS"><!-- FIXTURE placeholder for %s, not a Microsoft licence --><sku>%s</sku></r:license>' "$s" "$act" > "$work/lic.xrm-ms"
+  printf '<?xml version="1.0"?><r:license xmlns:r="urn:mpeg:mpeg21:2003:01-REL-R-NS"><!-- FIXTURE placeholder: another product --></r:license>' > "$work/other.xrm-ms"
+  "$gen" tokens "$out" "FIXTURE-$s-license.xrm=$work/lic.xrm-ms" "FIXTURE-other-license.xrm=$work/other.xrm-ms"
+}
+
 # windows_tree SCENARIO ROOT [win7]: a minimal Windows layout.
 windows_tree() {
   local s=$1 r=$2
@@ -70,7 +90,7 @@ windows_tree() {
     fake "$sp/tokens.dat" 8192 "$s-TOKENS-DAT"
   else
     mkdir -p "$r/Windows/System32/spp/store/2.0/cache"
-    fake "$r/Windows/System32/spp/store/2.0/tokens.dat" 16384 "$s-TOKENS-DAT"
+    tokens "$r/Windows/System32/spp/store/2.0/tokens.dat" "$s"
     fake "$r/Windows/System32/spp/store/2.0/data.dat" 12288 "$s-DATA-DAT"
     fake "$r/Windows/System32/spp/store/2.0/cache/cache.dat" 4096 "$s-CACHE-DAT"
   fi
@@ -131,6 +151,13 @@ pack "$t/disk.img" "$s"
 # 2. mbr-ext-win10: System Reserved | extended { FAT data, Windows 10 Enterprise }.
 s=mbr-ext-win10; t="$work/$s"; mkdir -p "$t/tree" "$t/sr/Boot"
 windows_tree "$s" "$t/tree"
+# A damaged licence store: one byte of an entry's data flipped.
+python3 - "$t/tree/Windows/System32/spp/store/2.0/tokens.dat" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
+b[len(b) - 40] ^= 0xFF
+open(p, 'wb').write(b)
+PY
 fake "$t/sr/Boot/BCD" 8192 BCD
 ntfs "$t/sr.img" 4 512 "System Reserved" "$t/sr"
 fat "$t/data.img" 4 DATA
