@@ -73,6 +73,7 @@ func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part in
 		if _, err := fsys.Stat(root + "/System32/config/SOFTWARE"); err != nil {
 			continue
 		}
+		opts.progress("%s: reading the installation in %s", fsys.Describe(), winPath(root))
 		in := readInstallation(fsys, target, part, root, opts)
 		in.fs, in.base = fsys, base
 		if base != "" {

@@ -30,6 +30,15 @@ type Options struct {
 	// Firmware, when set, is attached to the report (host firmware, or a
 	// note that firmware belongs to the host, not to an image).
 	Firmware *FirmwareReport
+	// Progress, when set, is told what the scan is reading (English, for
+	// a status line). It is called from the scanning goroutine.
+	Progress func(string)
+}
+
+func (o *Options) progress(format string, args ...any) {
+	if o.Progress != nil {
+		o.Progress(fmt.Sprintf(format, args...))
+	}
 }
 
 func (o *Options) defaults() {
@@ -138,6 +147,7 @@ func ScanTarget(ctx context.Context, t *image.Target, opts Options) *TargetRepor
 			tr.Warnings = append(tr.Warnings, newWarning(SevError, CodeTargetError, t.Path, map[string]string{"target": t.Path, "error": ctx.Err().Error()}))
 			break
 		}
+		opts.progress("%s: partition %d (%s, %d MiB)", t.Path, parts[i].Index, parts[i].Content, parts[i].Size>>20)
 		scanPartition(ctx, tr, t.Path, &parts[i], opts)
 	}
 	if len(tr.Installations) == 0 {
@@ -185,6 +195,7 @@ func scanPartition(ctx context.Context, tr *TargetReport, target string, p *imag
 		tr.Warnings = append(tr.Warnings, newWarning(SevError, CodeVolumeError, where, params))
 		return
 	}
+	vol.SetDescription(where)
 	st := vol.State()
 	pr.Label = st.Label
 	pr.Dirty = st.Dirty

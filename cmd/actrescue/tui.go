@@ -151,7 +151,7 @@ func (b *tuiBackend) ListTargets() ([]ui.TargetInfo, error) {
 }
 
 func (b *tuiBackend) Scan(ctx context.Context, paths []string, progress func(string)) (*rescue.Report, func(), error) {
-	opts := rescue.Options{Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}}
+	opts := rescue.Options{Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}, Progress: progress}
 	if len(paths) == 1 && paths[0] == ui.DemoTarget {
 		progress("decoding the demo disk")
 		t, err := b.demo()
