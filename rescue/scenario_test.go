@@ -428,3 +428,54 @@ func TestRollbackWindow(t *testing.T) {
 		t.Errorf("rollback reported without any upgrade evidence")
 	}
 }
+
+// Go back states from folder trees: rollback data missing, Windows.old
+// partly deleted.
+func TestRollbackStates(t *testing.T) {
+	mk := func(files ...string) ntfs.FS {
+		dir := t.TempDir()
+		for _, f := range files {
+			p := filepath.Join(dir, filepath.FromSlash(f))
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte("x"), 0o644)
+		}
+		fs, err := ntfs.OpenDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	now := time.Date(2024, 10, 3, 0, 0, 0, 0, time.UTC)
+	installed := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name    string
+		fs      ntfs.FS
+		reasons []string
+	}{
+		{"complete", mk("Windows.old/Windows/System32/config/SOFTWARE", "Windows.old/Windows/System32/config/SYSTEM", "$WINDOWS.~BT/Sources/Rollback/x"), nil},
+		{"no setup folder", mk("Windows.old/Windows/System32/config/SOFTWARE", "Windows.old/Windows/System32/config/SYSTEM"), []string{ReasonNoSetupFolder}},
+		{"setup logs only", mk("Windows.old/Windows/System32/config/SOFTWARE", "Windows.old/Windows/System32/config/SYSTEM", "$WINDOWS.~BT/Sources/Panther/setupact.log"), []string{ReasonNoRollbackData}},
+		{"Windows.old emptied", mk("Windows.old/Users/x", "$WINDOWS.~BT/NewOS/x"), []string{ReasonWindowsOldIncomplete}},
+		{"nothing left", mk("Windows/x", "$WINDOWS.~BT/NewOS/x"), []string{ReasonNoWindowsOld}},
+	}
+	for _, c := range cases {
+		in := &Installation{InstallDate: &installed}
+		in.readRollback(c.fs, now)
+		rb := in.Rollback
+		if rb == nil {
+			t.Fatalf("%s: no rollback state", c.name)
+		}
+		if strings.Join(rb.Reasons, ",") != strings.Join(c.reasons, ",") || rb.Available != (len(c.reasons) == 0) {
+			t.Errorf("%s: reasons %v available %v, want %v", c.name, rb.Reasons, rb.Available, c.reasons)
+		}
+		if rb.WindowDays != 10 || rb.WindowSource != "default" || time.Duration(rb.Remaining) != 8*24*time.Hour {
+			t.Errorf("%s: window %d %s remaining %v", c.name, rb.WindowDays, rb.WindowSource, time.Duration(rb.Remaining))
+		}
+	}
+	// UninstallWindow is clamped to 2–60 days.
+	in := &Installation{InstallDate: &installed, uninstallWindow: 500}
+	in.readRollback(cases[0].fs, now)
+	if in.Rollback.WindowDays != 60 || in.Rollback.WindowSource != "registry" {
+		t.Errorf("clamp: %+v", in.Rollback)
+	}
+}
