@@ -101,7 +101,7 @@ func WriteText(w io.Writer, rep *rescue.Report, opts TextOptions) error {
 func writeTarget(p *printer, t *rescue.TargetReport, L labels, lang string, opts TextOptions) {
 	head := fmt.Sprintf("%s: %s", L.target, Clean(t.Path))
 	if t.Size > 0 {
-		head += fmt.Sprintf(" (%s", humanSize(t.Size))
+		head += fmt.Sprintf(" (%s", HumanSize(t.Size))
 		if t.Table != "" {
 			head += fmt.Sprintf(", %s %s", L.table, t.Table)
 		}
@@ -119,7 +119,7 @@ func writeTarget(p *printer, t *rescue.TargetReport, L labels, lang string, opts
 			if pr.Windows {
 				mark = "  [Windows]"
 			}
-			p.line("    #%d  %-10s %9s  %-22s %s%s", pr.Index, pr.Content, humanSize(pr.Size), Clean(pr.Type), Clean(pr.Name), mark)
+			p.line("    #%d  %-10s %9s  %-22s %s%s", pr.Index, pr.Content, HumanSize(pr.Size), Clean(pr.Type), Clean(pr.Name), mark)
 		}
 	}
 	if len(t.Installations) == 0 {
@@ -135,7 +135,7 @@ func writeTarget(p *printer, t *rescue.TargetReport, L labels, lang string, opts
 		}
 	}
 	if t.BytesRead > 0 {
-		p.line("  (%s)", fmt.Sprintf(L.readFmt, humanSize(t.BytesRead), t.ReadCalls, time.Duration(t.Elapsed).Round(time.Millisecond)))
+		p.line("  (%s)", fmt.Sprintf(L.readFmt, HumanSize(t.BytesRead), t.ReadCalls, time.Duration(t.Elapsed).Round(time.Millisecond)))
 	}
 }
 
@@ -313,7 +313,7 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 		if !opts.Verbose && len(sum) > 16 {
 			sum = sum[:16] + "…"
 		}
-		p.line("      %-56s %9s  sha256 %s", Clean(f.Path), humanSize(f.Size), sum)
+		p.line("      %-56s %9s  sha256 %s", Clean(f.Path), HumanSize(f.Size), sum)
 	}
 	if rb := in.Rollback; rb != nil {
 		if rb.Available && rb.Deadline != nil {
@@ -405,7 +405,8 @@ func (p *printer) line(format string, args ...any) {
 	_, p.err = fmt.Fprintf(p.w, format+"\n", args...)
 }
 
-func humanSize(n int64) string {
+// HumanSize formats a byte count with binary units (KiB, MiB…).
+func HumanSize(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

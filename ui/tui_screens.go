@@ -105,7 +105,7 @@ func (a *tui) targetCells(ti TargetInfo) []string {
 	}
 	size := ""
 	if ti.Size > 0 {
-		size = humanSize(ti.Size)
+		size = HumanSize(ti.Size)
 	}
 	table, fs, bl := ti.Table, ti.FileSystems, ti.BitLocker
 	win := a.t("t.notscanned")
@@ -359,7 +359,7 @@ func (a *tui) noneText(label string, tr *rescue.TargetReport) string {
 	if tr != nil && len(tr.Partitions) > 0 {
 		b.WriteString("\n\n" + a.t("scan.parts"))
 		for _, p := range tr.Partitions {
-			fmt.Fprintf(&b, "\n#%d %s %s %s", p.Index, p.Content, humanSize(p.Size), Clean(p.Label))
+			fmt.Fprintf(&b, "\n#%d %s %s %s", p.Index, p.Content, HumanSize(p.Size), Clean(p.Label))
 		}
 	}
 	if tr != nil {
@@ -547,7 +547,7 @@ func (a *tui) menuDetail(page string, in *rescue.Installation) string {
 		for _, f := range in.SPPFiles {
 			total += f.Size
 		}
-		return a.tf("m.spp", len(in.SPPFiles), humanSize(total))
+		return a.tf("m.spp", len(in.SPPFiles), HumanSize(total))
 	case pBackup:
 		return a.t("m.backup")
 	case pPlan:
@@ -1054,7 +1054,7 @@ func (a *tui) renderSPP() {
 		store = a.t("none")
 	}
 	a.sppHead.SetText(a.th.bold(tview.Escape(a.label("p.store"))) + " " + esc(store) + "\n" +
-		a.th.dim(tview.Escape(a.tf("p.files", len(in.SPPFiles), humanSize(total)))))
+		a.th.dim(tview.Escape(a.tf("p.files", len(in.SPPFiles), HumanSize(total)))))
 	tb := a.sppTable
 	row, _ := tb.GetSelection()
 	tb.Clear()
@@ -1069,7 +1069,7 @@ func (a *tui) renderSPP() {
 		if r.err != "" {
 			sha = "!"
 		}
-		cells := []string{r.role, humanSize(r.size), sha, r.path}
+		cells := []string{r.role, HumanSize(r.size), sha, r.path}
 		if f != "" && !strings.Contains(strings.ToLower(strings.Join(cells, " ")+" "+r.sha), f) {
 			continue
 		}
@@ -1193,7 +1193,7 @@ func (a *tui) renderBackup() {
 			pct = int(100 * min(p.BytesDone, p.BytesTotal) / p.BytesTotal)
 		}
 		b.WriteString(tview.Escape(fmt.Sprintf("[%s] %3d%%", th.bar(done, width), pct)) + "\n")
-		b.WriteString(tview.Escape(a.tf("b.progress", p.FilesDone, p.FilesTotal, humanSize(p.BytesDone), humanSize(p.BytesTotal), humanSize(int64(p.Rate)))) + "\n")
+		b.WriteString(tview.Escape(a.tf("b.progress", p.FilesDone, p.FilesTotal, HumanSize(p.BytesDone), HumanSize(p.BytesTotal), HumanSize(int64(p.Rate)))) + "\n")
 		if p.File != "" {
 			b.WriteString(th.dim(esc(p.File)) + "\n")
 		}
@@ -1230,7 +1230,7 @@ func (a *tui) renderBackup() {
 			b.WriteString(th.bad(esc(a.tf("b.notok", why))) + "\n")
 		}
 		b.WriteString(th.bold(esc(a.tf("b.where", res.Dir))) + "\n")
-		b.WriteString(tview.Escape(a.tf("b.copied", res.Copied, humanSize(res.Bytes), res.Skipped, time.Duration(res.Elapsed).Round(time.Millisecond))) + "\n")
+		b.WriteString(tview.Escape(a.tf("b.copied", res.Copied, HumanSize(res.Bytes), res.Skipped, time.Duration(res.Elapsed).Round(time.Millisecond))) + "\n")
 		for _, m := range res.Missing {
 			b.WriteString(th.warn(esc(a.tf("b.missing", m))) + "\n")
 		}

@@ -84,7 +84,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			last = time.Now()
 			fmt.Fprintf(stderr, "actrescue: [%d/%d] %s of %s, %s/s  %s\n", p.FilesDone, p.FilesTotal,
-				humanBytes(p.BytesDone), humanBytes(p.BytesTotal), humanBytes(int64(p.Rate)), p.File)
+				ui.HumanSize(p.BytesDone), ui.HumanSize(p.BytesTotal), ui.HumanSize(int64(p.Rate)), p.File)
 		}}
 	res, err := rescue.Backup(ctx, rep, bopts)
 	if err != nil {
@@ -120,9 +120,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func writeBackupSummary(w io.Writer, res *rescue.BackupResult, v *rescue.VerifyResult, lang string, zipped bool) {
 	fr := lang == "fr"
 	if fr {
-		fmt.Fprintf(w, "Sauvegarde écrite dans %s : %d fichiers copiés, %d identiques conservés, %s en %s.\n", res.Dir, res.Copied, res.Skipped, humanBytes(res.Bytes), time.Duration(res.Elapsed).Round(time.Millisecond))
+		fmt.Fprintf(w, "Sauvegarde écrite dans %s : %d fichiers copiés, %d identiques conservés, %s en %s.\n", res.Dir, res.Copied, res.Skipped, ui.HumanSize(res.Bytes), time.Duration(res.Elapsed).Round(time.Millisecond))
 	} else {
-		fmt.Fprintf(w, "Backup written to %s: %d files copied, %d identical kept, %s in %s.\n", res.Dir, res.Copied, res.Skipped, humanBytes(res.Bytes), time.Duration(res.Elapsed).Round(time.Millisecond))
+		fmt.Fprintf(w, "Backup written to %s: %d files copied, %d identical kept, %s in %s.\n", res.Dir, res.Copied, res.Skipped, ui.HumanSize(res.Bytes), time.Duration(res.Elapsed).Round(time.Millisecond))
 	}
 	if v != nil && v.OK() {
 		if fr {
@@ -154,18 +154,6 @@ func writeBackupSummary(w io.Writer, res *rescue.BackupResult, v *rescue.VerifyR
 	}
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
 
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
