@@ -154,7 +154,6 @@ func writeBackupSummary(w io.Writer, res *rescue.BackupResult, v *rescue.VerifyR
 	}
 }
 
-
 func cmdVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
