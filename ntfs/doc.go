@@ -8,8 +8,19 @@
 // # Contract
 //
 // Read-only. Paths use '/' or '\' separators, relative to the volume root,
-// and match case-insensitively. Missing paths give ErrNotFound. File
-// readers never read past the file's size.
+// and match case-insensitively. Missing paths give ErrNotFound; a name
+// that could not be found because its directory's index is damaged gives
+// ErrIndexDamaged. File readers never read past the file's size.
+//
+// # Cost
+//
+// A lookup reads only the index blocks on the way to each name: the $I30
+// B+ tree is descended with NTFS collation (btree.go), and go-ntfs's full
+// listing is used only when the tree fails its checks. Reads of 16 KiB or
+// more are served from 1 MiB chunks read with one request per extent
+// (direct.go); small reads go through a 16 MiB page cache. Listings
+// (ReadDir) read the whole index and every entry's MFT record. See
+// docs/performance.md.
 //
 // # Threat model
 //

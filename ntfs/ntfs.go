@@ -19,8 +19,11 @@ import (
 // Sentinel errors.
 var (
 	ErrNotFound = errors.New("ntfs: not found")
-	ErrNotNTFS  = errors.New("ntfs: not an NTFS volume")
-	ErrIsDir    = errors.New("ntfs: is a directory")
+	// ErrIndexDamaged means a directory's index failed its checks and the
+	// name was not in what could still be listed: it may exist.
+	ErrIndexDamaged = errors.New("ntfs: directory index damaged")
+	ErrNotNTFS      = errors.New("ntfs: not an NTFS volume")
+	ErrIsDir        = errors.New("ntfs: is a directory")
 )
 
 // FS is a read-only Windows volume: an NTFS volume or a mounted folder.
@@ -59,6 +62,11 @@ type Volume struct {
 	size  int64
 	state State
 	desc  string
+
+	upOnce  sync.Once
+	up      *upcase
+	ixStats indexStats
+	chunks  chunkCache
 }
 
 // Boot-sector limits from the NTFS format.
@@ -175,31 +183,64 @@ func (v *Volume) lookup(p string) (e *parser.MFT_ENTRY, err error) {
 	return e, nil
 }
 
-// walk is go-ntfs's MFT_ENTRY.Open with each directory's index checked
-// first.
+// walk resolves p below dir one component at a time: each directory's index
+// is checked, then searched as a B-tree (btree.go), reading only the index
+// blocks on the way to the name. When the tree does not check out, the
+// component is looked up in go-ntfs's full listing instead, as MFT_ENTRY.Open
+// would.
 func (v *Volume) walk(dir *parser.MFT_ENTRY, p string) (*parser.MFT_ENTRY, error) {
 	for _, c := range strings.Split(p, "/") {
 		if err := v.checkIndex(dir); err != nil {
 			return nil, err
 		}
-		c = strings.ToLower(c)
-		var next *parser.MFT_ENTRY
-		for _, ent := range dir.Dir(v.ctx) {
-			if strings.ToLower(ent.File().Name()) == c {
-				e, err := v.ctx.GetMFT(int64(ent.MftReference()))
-				if err != nil {
-					return nil, err
-				}
-				next = e
-				break
-			}
-		}
-		if next == nil {
+		ref, found, blocks, err := v.lookupIndex(dir, c)
+		switch {
+		case errors.Is(err, errNotDir):
+			v.ixStats.add(blocks, false, nil)
 			return nil, ErrNotFound
+		case err == nil && !found:
+			v.ixStats.add(blocks, false, nil)
+			return nil, ErrNotFound
+		case err == nil:
+			v.ixStats.add(blocks, false, nil)
+			next, err := v.ctx.GetMFT(int64(ref & mftRefMask))
+			if err != nil {
+				return nil, fmt.Errorf("MFT record %d (%s): %w", ref&mftRefMask, c, err)
+			}
+			dir = next
+			continue
+		}
+		v.ixStats.add(blocks, true, err)
+		next, lerr := v.listLookup(dir, c)
+		if errors.Is(lerr, ErrNotFound) {
+			return nil, fmt.Errorf("%w: %v; %q is not in the full listing either", ErrIndexDamaged, err, c)
+		}
+		if lerr != nil {
+			return nil, lerr
 		}
 		dir = next
 	}
 	return dir, nil
+}
+
+// mftRefMask keeps the record number of a file reference (the high 16
+// bits are the sequence number).
+const mftRefMask = 1<<48 - 1
+
+// listLookup finds c in go-ntfs's full listing of dir (every index block,
+// compared case-insensitively): the fallback for a damaged index.
+func (v *Volume) listLookup(dir *parser.MFT_ENTRY, c string) (*parser.MFT_ENTRY, error) {
+	c = strings.ToLower(c)
+	for _, ent := range dir.Dir(v.ctx) {
+		if strings.ToLower(ent.File().Name()) == c {
+			e, err := v.ctx.GetMFT(int64(ent.MftReference()))
+			if err != nil {
+				return nil, fmt.Errorf("MFT record %d (%s): %w", ent.MftReference(), c, err)
+			}
+			return e, nil
+		}
+	}
+	return nil, ErrNotFound
 }
 
 // maxIndex caps a directory's $INDEX_ALLOCATION (about a million entries).
@@ -288,7 +329,12 @@ func (v *Volume) Open(p string) (f File, err error) {
 	if ioErr := v.io.since(mark); ioErr != nil {
 		return nil, fmt.Errorf("%s: %w", p, ioErr)
 	}
-	return &file{r: rr, info: fi, io: v.io}, nil
+	f = &file{r: rr, info: fi, io: v.io}
+	if m := v.directMap(e, fi.Size); m != nil {
+		ff := f.(*file)
+		ff.direct, ff.rec, ff.chunks = m, e.Record_number(), &v.chunks
+	}
+	return f, nil
 }
 
 // ReadDir lists the directory at p (named streams are left out).
@@ -329,6 +375,10 @@ type file struct {
 	r    parser.RangeReaderAt
 	info FileInfo
 	io   *ioWatch
+
+	direct *extentMap // nil: every read goes through go-ntfs
+	rec    uint32     // MFT record, names the file in the chunk cache
+	chunks *chunkCache
 }
 
 func (f *file) Size() int64    { return f.info.Size }
@@ -348,7 +398,11 @@ func (f *file) ReadAt(p []byte, off int64) (n int, err error) {
 		want = p[:rem]
 	}
 	mark := f.io.mark()
-	n, err = f.r.ReadAt(want, off)
+	if f.direct != nil && len(want) >= directMin {
+		n, err = f.readChunks(want, off)
+	} else {
+		n, err = f.r.ReadAt(want, off)
+	}
 	if err == io.EOF && n == len(want) {
 		err = nil
 	}
