@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,5 +317,32 @@ func TestMinimalHive(t *testing.T) {
 	h4, _ := Open(bytes.NewReader(c), int64(len(c)), Options{})
 	if _, err := h4.Key("Sub"); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("bad list signature: %v", err)
+	}
+}
+
+// Hinted lookups (lf/lh) find every subkey a full walk lists.
+func TestHintedLookupsMatchFullWalk(t *testing.T) {
+	for _, rel := range []string{"regipy/regipy_tests/data/SYSTEM.xz", "regipy/regipy_tests/data/transactions_NTUSER.DAT.xz"} {
+		h, _ := openShared(t, rel)
+		root, _ := h.Root()
+		checked := 0
+		var walk func(k *Key, depth int)
+		walk = func(k *Key, depth int) {
+			subs, _ := k.Subkeys()
+			for _, s := range subs {
+				got, err := k.Subkey(strings.ToLower(s.Name()))
+				if err != nil || got.Path() != s.Path() {
+					t.Errorf("%s: Subkey(%q) = %v, %v", rel, s.Name(), got, err)
+				}
+				checked++
+				if depth < 4 && checked < 20000 {
+					walk(s, depth+1)
+				}
+			}
+		}
+		walk(root, 0)
+		if checked < 500 {
+			t.Errorf("%s: only %d lookups checked", rel, checked)
+		}
 	}
 }

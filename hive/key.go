@@ -90,7 +90,8 @@ func (k *Key) Subkeys() (out []*Key, err error) {
 func (k *Key) Subkey(name string) (sub *Key, err error) {
 	defer safeio.Recover(&err, "subkey "+name)
 	want := strings.ToLower(name)
-	err = k.walkSubkeys(func(nk *regparser.CM_KEY_NODE) bool {
+	hints := hintsFor(name)
+	err = k.walkSubkeysHinted(&hints, func(nk *regparser.CM_KEY_NODE) bool {
 		n := decodeName(nk.Name(), nk.Flags()&keyCompName != 0)
 		if strings.ToLower(n) == want {
 			sub = k.child(nk)
@@ -120,6 +121,64 @@ func joinPath(a, b string) string {
 // walkSubkeys visits the subkey list (lf, lh, li, or ri of those) with
 // bounded counts and depth. fn returns false to stop.
 func (k *Key) walkSubkeys(fn func(*regparser.CM_KEY_NODE) bool) error {
+	return k.walkSubkeysHinted(nil, fn)
+}
+
+// nameHints are the lf name hint and lh hash of a key name, used to skip
+// list entries that cannot match without reading their key node. ok is
+// false for names the hints cannot describe (non-ASCII).
+type nameHints struct {
+	lf [4]byte
+	lh uint32
+	ok bool
+}
+
+func hintsFor(name string) nameHints {
+	var h nameHints
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 0x80 {
+			return nameHints{}
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		h.lh = h.lh*37 + uint32(c)
+		if i < 4 {
+			h.lf[i] = c
+		}
+	}
+	h.ok = true
+	return h
+}
+
+// matches reports whether a list entry's stored hint allows the name.
+func (h *nameHints) matches(sig uint16, stored []byte) bool {
+	if h == nil || !h.ok {
+		return true
+	}
+	if sig == 0x686c { // lh: the name's hash
+		return binary.LittleEndian.Uint32(stored) == h.lh
+	}
+	for i := 0; i < 4; i++ { // lf: the first four characters
+		c := stored[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c >= 0x80 {
+			return true // a non-ASCII hint: do not trust it
+		}
+		if c != h.lf[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// walkSubkeysHinted is walkSubkeys that, with hints, reads only the key
+// nodes whose lf/lh hint matches: a lookup among hundreds of siblings then
+// touches one or two nodes instead of all of them.
+func (k *Key) walkSubkeysHinted(hints *nameHints, fn func(*regparser.CM_KEY_NODE) bool) error {
 	counts := k.nk.SubKeyCounts()
 	if len(counts) == 0 || counts[0] == 0 {
 		return nil
@@ -151,7 +210,9 @@ func (k *Key) walkSubkeys(fn func(*regparser.CM_KEY_NODE) bool) error {
 				return fmt.Errorf("%s: read subkey list: %w", k.path, err)
 			}
 			for i := 0; i < n; i++ {
-				refs = append(refs, binary.LittleEndian.Uint32(b[i*8:]))
+				if hints.matches(sig, b[i*8+4:i*8+8]) {
+					refs = append(refs, binary.LittleEndian.Uint32(b[i*8:]))
+				}
 			}
 		case 0x696c, 0x6972: // li, ri: offsets
 			n := int(k.h.reg.Profile.CM_KEY_INDEX(k.h.r, cell.Offset+4).Count())

@@ -44,13 +44,14 @@ func (k *Key) Value(name string) (v Value, err error) {
 		}
 		return true
 	})
+	if found >= 0 {
+		return k.loadValue(name, found)
+	}
 	if err != nil {
-		return Value{}, err
+		// The value may be one of the damaged entries: say both.
+		return Value{}, fmt.Errorf("%s!%s: %w (%w)", k.path, name, ErrValueNotFound, err)
 	}
-	if found < 0 {
-		return Value{}, fmt.Errorf("%s!%s: %w", k.path, name, ErrValueNotFound)
-	}
-	return k.loadValue(name, found)
+	return Value{}, fmt.Errorf("%s!%s: %w", k.path, name, ErrValueNotFound)
 }
 
 // vk layout, relative to the cell start (size field included).
@@ -77,21 +78,27 @@ func (k *Key) walkValues(fn func(name string, cellOff int64) bool) error {
 	if err != nil {
 		return fmt.Errorf("%s: value list: %w", k.path, err)
 	}
+	skipped := 0
 	for i := int64(0); i < count; i++ {
 		off := 0x1000 + int64(binary.LittleEndian.Uint32(list[i*4:]))
 		fixed, err := k.h.read(off, vkFixedLen)
 		if err != nil || string(fixed[4:6]) != "vk" {
+			skipped++
 			continue
 		}
 		nlen := int64(binary.LittleEndian.Uint16(fixed[vkNameLen:]))
 		raw, err := k.h.read(off+vkName, nlen)
 		if err != nil {
+			skipped++
 			continue
 		}
 		name := decodeName(string(raw), binary.LittleEndian.Uint16(fixed[vkFlags:])&valueCompName != 0)
 		if !fn(name, off) {
 			return nil
 		}
+	}
+	if skipped > 0 {
+		return fmt.Errorf("%s: %d of %d value entries are not readable value cells: %w", k.path, skipped, count, ErrCorrupt)
 	}
 	return nil
 }

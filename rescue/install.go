@@ -70,9 +70,12 @@ func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part in
 			break
 		}
 		root := path.Join(base, "Windows")
-		if _, err := fsys.Stat(root + "/System32/config/SOFTWARE"); err != nil {
+		if _, err := fsys.Stat(root + "/System32/config/SOFTWARE"); errors.Is(err, ntfs.ErrNotFound) {
 			continue
 		}
+		// Any other error (a damaged directory, a read error) still gives
+		// an installation: its unreadable SOFTWARE hive becomes a warning
+		// instead of the installation silently disappearing.
 		opts.progress("%s: reading the installation in %s", fsys.Describe(), winPath(root))
 		in := readInstallation(fsys, target, part, root, opts)
 		in.fs, in.base = fsys, base

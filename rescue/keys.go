@@ -75,6 +75,12 @@ func (c *keyCollector) fromPIDs(in *Installation, k *hive.Key, keyPath, label st
 		}
 		return label + `\` + v
 	}
+	for _, name := range []string{"DigitalProductId", "DigitalProductId4"} {
+		if _, err := k.Value(name); err != nil && (!errors.Is(err, hive.ErrValueNotFound) || errors.Is(err, hive.ErrCorrupt)) {
+			where := keyPath + `!` + name
+			in.warn(SevWarning, CodeKeyUnreadable, where, map[string]string{"value": where, "error": err.Error()})
+		}
+	}
 	if v, err := k.Value("DigitalProductId"); err == nil {
 		where := keyPath + `!DigitalProductId`
 		pid, err := license.DecodeDigitalProductID(v.Bytes())
