@@ -66,6 +66,9 @@ func (p *pagedReader) ReadAt(b []byte, off int64) (int, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if int64(len(b)) >= directRead {
+		return p.direct(b, off)
+	}
 	n := 0
 	for n < len(b) && off < p.size {
 		data, err := p.page(off / p.pageSize)
@@ -75,6 +78,42 @@ func (p *pagedReader) ReadAt(b []byte, off int64) (int, error) {
 		k := copy(b[n:], data[off%p.pageSize:])
 		n += k
 		off += int64(k)
+	}
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// directRead is the read size from which the page cache is bypassed: a
+// backup streaming a large file then costs one device request per MiB
+// instead of one per page.
+const directRead = 256 << 10
+
+// direct serves a large read with one aligned device read per MiB chunk;
+// only the unaligned ends are trimmed.
+func (p *pagedReader) direct(b []byte, off int64) (int, error) {
+	const align = 4096 // a multiple of every logical sector size in use
+	end := min(off+int64(len(b)), p.size)
+	start := off - off%align
+	n := 0
+	buf := make([]byte, 0, 1<<20)
+	for pos := start; pos < end; {
+		// Read only up to the aligned end of the request.
+		last := min(end+(align-end%align)%align, p.size)
+		chunk := min(int64(1<<20), last-pos)
+		buf = buf[:chunk]
+		k, err := p.r.ReadAt(buf, pos)
+		if k < int(chunk) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return n, fmt.Errorf("read %d bytes at offset %d: %w", chunk, pos, err)
+		}
+		lo := max(off, pos) - pos
+		hi := min(end, pos+chunk) - pos
+		n += copy(b[n:], buf[lo:hi])
+		pos += chunk
 	}
 	if n < len(b) {
 		return n, io.EOF

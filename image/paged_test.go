@@ -67,3 +67,28 @@ func TestPagedReaderDeviceError(t *testing.T) {
 		t.Errorf("device error does not name the offset: %v", err)
 	}
 }
+
+func TestPagedReaderDirectLargeReads(t *testing.T) {
+	data := make([]byte, 5<<20+12288) // devices are whole sectors
+	for i := range data {
+		data[i] = byte(i*13 + i>>9)
+	}
+	dev := &alignedOnly{b: data}
+	p := newPagedReader(dev, int64(len(data)), 64<<10, 4)
+	for _, c := range []struct{ off, n int64 }{{0, 1 << 20}, {777, 3 << 20}, {int64(len(data)) - (300 << 10), 300 << 10}, {100, 256 << 10}} {
+		before := dev.calls
+		buf := make([]byte, c.n)
+		n, err := p.ReadAt(buf, c.off)
+		if err != nil || int64(n) != c.n || !bytes.Equal(buf, data[c.off:c.off+c.n]) {
+			t.Fatalf("direct read %d+%d: n=%d err=%v", c.off, c.n, n, err)
+		}
+		if calls := dev.calls - before; calls > int(c.n>>20)+2 {
+			t.Errorf("read %d+%d took %d device calls", c.off, c.n, calls)
+		}
+	}
+	// Past the end: short with io.EOF.
+	buf := make([]byte, 1<<20)
+	if n, err := p.ReadAt(buf, int64(len(data))-1000); n != 1000 || err != io.EOF {
+		t.Errorf("direct read across the end: n=%d err=%v", n, err)
+	}
+}

@@ -132,6 +132,16 @@ func Open(path string) (*Target, error) {
 	return t, nil
 }
 
+// OpenDevice wraps a device-like reader (size bytes, sector-byte sectors)
+// with the paged, sector-aligned reader block devices get; benchmarks and
+// tests use it to model a device.
+func OpenDevice(name string, r io.ReaderAt, size int64, sector int) *Target {
+	t := &Target{Path: name, SectorSize: sector, Kind: KindDevice, Size: size}
+	t.r = newPagedReader(&countingReader{r: r, t: t}, size, devicePage, devicePages)
+	t.countBelow = true
+	return t
+}
+
 // newDeviceTarget wraps an open raw device of known geometry: reads go
 // through the paged, sector-aligned reader and are counted at the device.
 func newDeviceTarget(path string, f *os.File, size int64, sector int) *Target {

@@ -14,7 +14,6 @@ package rescue
 
 import (
 	"bufio"
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -430,57 +429,6 @@ func (s *simReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// devicePaged mimics image.Open on a block device: 64 KiB aligned pages,
-// 256 of them kept (image/paged.go).
-type devicePaged struct {
-	r     io.ReaderAt
-	size  int64
-	mu    sync.Mutex
-	pages map[int64]*list.Element
-	lru   list.List
-}
-
-type devPage struct {
-	idx  int64
-	data []byte
-}
-
-func (d *devicePaged) ReadAt(p []byte, off int64) (int, error) {
-	const ps = 64 << 10
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.pages == nil {
-		d.pages = map[int64]*list.Element{}
-	}
-	n := 0
-	for n < len(p) && off < d.size {
-		idx := off / ps
-		el, ok := d.pages[idx]
-		if ok {
-			d.lru.MoveToFront(el)
-		} else {
-			buf := make([]byte, min(ps, d.size-idx*ps))
-			if k, err := d.r.ReadAt(buf, idx*ps); k < len(buf) {
-				return n, err
-			}
-			el = d.lru.PushFront(&devPage{idx, buf})
-			d.pages[idx] = el
-			if d.lru.Len() > 256 {
-				old := d.lru.Back()
-				d.lru.Remove(old)
-				delete(d.pages, old.Value.(*devPage).idx)
-			}
-		}
-		k := copy(p[n:], el.Value.(*devPage).data[off%ps:])
-		n += k
-		off += int64(k)
-	}
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
 // device models: per-call overhead, per-seek cost, bandwidth.
 type device struct {
 	name      string
@@ -514,13 +462,14 @@ func simScan(t *testing.T, p string, lat time.Duration, paged bool) simRun {
 	defer f.Close()
 	st, _ := f.Stat()
 	s := &simReader{r: f, lat: lat}
-	var r io.ReaderAt = s
 	what := "image file"
+	tg := image.OpenReader(p, s, st.Size())
 	if paged {
-		r, what = &devicePaged{r: s, size: st.Size()}, "block device (64 KiB pages)"
+		// The reader image.Open gives a block device (image/paged.go).
+		tg, what = image.OpenDevice(p, s, st.Size(), 512), "block device (paged reader)"
 	}
 	start := time.Now()
-	tr := ScanTarget(context.Background(), image.OpenReader(p, r, st.Size()), bigOpts())
+	tr := ScanTarget(context.Background(), tg, bigOpts())
 	checkBigReport(t, tr)
 	return simRun{what: what, calls: s.calls, seeks: s.seeks, bytes: s.bytes, wall: time.Since(start)}
 }
@@ -535,11 +484,10 @@ func simBackupRead(t *testing.T, p string, files []string, paged bool) simRun {
 	defer f.Close()
 	st, _ := f.Stat()
 	s := &simReader{r: f}
-	var r io.ReaderAt = s
+	tg := image.OpenReader(p, s, st.Size())
 	if paged {
-		r = &devicePaged{r: s, size: st.Size()}
+		tg = image.OpenDevice(p, s, st.Size(), 512)
 	}
-	tg := image.OpenReader(p, r, st.Size())
 	l, err := image.Scan(tg)
 	if err != nil {
 		t.Fatal(err)
@@ -725,7 +673,7 @@ func TestBigFixtureReport(t *testing.T) {
 		r := simBackupRead(t, p, files, paged)
 		what := "image file"
 		if paged {
-			what = "block device (64 KiB pages)"
+			what = "block device (paged reader)"
 		}
 		say("| backup read of the %d files, %s | %d | %d | %s | – | %.2f s | %.2f s |", len(files), what, r.calls, r.seeks, mb(r.bytes),
 			devices[0].implied(r.calls, r.seeks, r.bytes).Seconds(), devices[1].implied(r.calls, r.seeks, r.bytes).Seconds())
