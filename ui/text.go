@@ -315,6 +315,26 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 		}
 		p.line("      %-56s %9s  sha256 %s", Clean(f.Path), HumanSize(f.Size), sum)
 	}
+	if ts := in.TokenStoreInfo; ts != nil {
+		kinds := make([]string, 0, len(ts.ByKind))
+		for k, n := range ts.ByKind {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(kinds)
+		state := L.hashesOK
+		if !ts.FileHashOK || len(ts.Problems) > 0 || ts.Error != "" {
+			state = L.damaged
+		}
+		line := fmt.Sprintf("tokens.dat v%d: %d %s (%s), %s", ts.Version, ts.Entries, L.entries, strings.Join(kinds, ", "), state)
+		if ts.InstalledSKUPresent != nil {
+			if *ts.InstalledSKUPresent {
+				line += "; " + L.skuPresent
+			} else {
+				line += "; " + L.skuMissing
+			}
+		}
+		p.line("      %s", Clean(line))
+	}
 	if rb := in.Rollback; rb != nil {
 		if rb.Available && rb.Deadline != nil {
 			left := time.Duration(rb.Remaining).Round(time.Hour)
@@ -339,26 +359,6 @@ func writeInstall(p *printer, in *rescue.Installation, L labels, lang string, op
 			p.line("      %s", Clean(line))
 		}
 		p.line("      (%s)", L.clockNote)
-	}
-	if ts := in.TokenStoreInfo; ts != nil {
-		kinds := make([]string, 0, len(ts.ByKind))
-		for k, n := range ts.ByKind {
-			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
-		}
-		sort.Strings(kinds)
-		state := L.hashesOK
-		if !ts.FileHashOK || len(ts.Problems) > 0 || ts.Error != "" {
-			state = L.damaged
-		}
-		line := fmt.Sprintf("tokens.dat v%d: %d %s (%s), %s", ts.Version, ts.Entries, L.entries, strings.Join(kinds, ", "), state)
-		if ts.InstalledSKUPresent != nil {
-			if *ts.InstalledSKUPresent {
-				line += "; " + L.skuPresent
-			} else {
-				line += "; " + L.skuMissing
-			}
-		}
-		p.line("      %s", Clean(line))
 	}
 	if len(in.Findings) > 0 {
 		p.line("    %s:", L.diagnosis)
