@@ -59,6 +59,9 @@ type Partition struct {
 	Logical  bool
 	Content  ContentKind
 	Err      error
+	// BackupBoot means sector 0 was damaged and the NTFS backup boot
+	// sector (the volume's last sector) is used in its place.
+	BackupBoot bool
 	// Reader reads the partition's bytes; reads past its end fail.
 	Reader *io.SectionReader
 }
@@ -338,6 +341,49 @@ func fill(r io.ReaderAt, p *Partition) {
 		return
 	}
 	p.Content = classify(b)
+	if p.Content == ContentEmpty || p.Content == ContentOther {
+		useBackupBoot(p)
+	}
+}
+
+// useBackupBoot handles an NTFS volume whose first sector is damaged: NTFS
+// keeps a copy of its boot sector in the volume's last sector. When that
+// copy is valid, the partition reads with the copy in place of sector 0
+// (in memory only) and BackupBoot is set so the scan can say so.
+func useBackupBoot(p *Partition) {
+	for _, sector := range []int64{512, 4096} {
+		if p.Size < 2*sector {
+			continue
+		}
+		last := make([]byte, sector)
+		if n, _ := p.Reader.ReadAt(last, p.Size-sector); n < len(last) {
+			continue
+		}
+		if classify(last[:512]) != ContentNTFS {
+			continue
+		}
+		// The copy must describe this volume: its sector size matches.
+		if bps := int64(last[11]) | int64(last[12])<<8; bps != sector && !(sector == 512 && bps == 512) {
+			continue
+		}
+		p.Content, p.BackupBoot = ContentNTFS, true
+		p.Reader = io.NewSectionReader(&bootOverlay{r: p.Reader, boot: last[:512]}, 0, p.Size)
+		return
+	}
+}
+
+// bootOverlay serves the backup boot sector in place of sector 0.
+type bootOverlay struct {
+	r    io.ReaderAt
+	boot []byte
+}
+
+func (o *bootOverlay) ReadAt(b []byte, off int64) (int, error) {
+	n, err := o.r.ReadAt(b, off)
+	if off < int64(len(o.boot)) {
+		copy(b, o.boot[off:])
+	}
+	return n, err
 }
 
 func cleanName(s string) string {

@@ -1,6 +1,7 @@
 package rescue
 
 import (
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -46,6 +47,9 @@ func filetimeToTime(ft uint64) (time.Time, bool) {
 func (in *Installation) readHistory(h *hive.Hive, hivePath string, keys *keyCollector) {
 	setup, err := h.Key("Setup")
 	if err != nil {
+		if errors.Is(err, hive.ErrCorrupt) || !errors.Is(err, hive.ErrKeyNotFound) {
+			in.warn(SevWarning, CodeInstallIncomplete, hivePath, map[string]string{"root": in.Root, "detail": "SYSTEM\\Setup: " + err.Error()})
+		}
 		return
 	}
 	subs, err := setup.Subkeys()

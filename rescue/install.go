@@ -63,14 +63,20 @@ func isWindowsOld(name string) bool {
 }
 
 // findInstallations looks for Windows installations on one file system.
-func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part int, opts Options) []*Installation {
+func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part int, opts Options) ([]*Installation, []Warning) {
 	var out []*Installation
+	var warns []Warning
 	for _, base := range installBases(fsys) {
 		if ctx.Err() != nil {
 			break
 		}
 		root := path.Join(base, "Windows")
 		if _, err := fsys.Stat(root + "/System32/config/SOFTWARE"); errors.Is(err, ntfs.ErrNotFound) {
+			// A Windows folder whose hive cannot be reached is not silence:
+			// say which step of the path is missing.
+			if w, ok := brokenWindowsPath(fsys, root); ok {
+				warns = append(warns, w)
+			}
 			continue
 		}
 		// Any other error (a damaged directory, a read error) still gives
@@ -92,7 +98,30 @@ func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part in
 			out[0].Rollback.windowsOldBuild(in.CurrentBuild)
 		}
 	}
-	return out
+	return out, warns
+}
+
+// brokenWindowsPath checks a Windows folder that has no SOFTWARE hive: when
+// System32 exists (a real installation, not a stray folder), it names the
+// first missing step of the path to the hive.
+func brokenWindowsPath(fsys ntfs.FS, root string) (Warning, bool) {
+	if st, err := fsys.Stat(root); err != nil || !st.IsDir {
+		// Listed by its parent but not openable: a damaged folder record.
+		if err != nil && listedIn(fsys, path.Dir(root), path.Base(root)) {
+			return newWarning(SevWarning, CodeInstallIncomplete, winPath(root), map[string]string{
+				"root": winPath(root), "detail": winPath(root) + " is listed but cannot be opened: " + err.Error()}), true
+		}
+		return Warning{}, false
+	}
+	p := root
+	for _, step := range []string{"System32", "config", "SOFTWARE"} {
+		p += "/" + step
+		if _, err := fsys.Stat(p); err != nil {
+			return newWarning(SevWarning, CodeInstallIncomplete, winPath(root), map[string]string{
+				"root": winPath(root), "detail": winPath(p) + ": " + err.Error()}), true
+		}
+	}
+	return Warning{}, false
 }
 
 func winPath(p string) string { return `\` + strings.ReplaceAll(p, "/", `\`) }
@@ -453,4 +482,21 @@ func collectSPPFiles(fsys ntfs.FS, root string, in *Installation, opts Options) 
 		in.warn(SevWarning, CodeNoSPPStore, winPath(root+"/System32/spp/store"), map[string]string{"path": winPath(root + "/System32/spp/store")})
 	}
 	return out
+}
+
+// listedIn reports whether dir lists name (case-insensitively).
+func listedIn(fsys ntfs.FS, dir, name string) bool {
+	if dir == "." {
+		dir = ""
+	}
+	ents, err := fsys.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if strings.EqualFold(e.Name, name) {
+			return true
+		}
+	}
+	return false
 }

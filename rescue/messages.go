@@ -31,6 +31,7 @@ const (
 	CodeGenericKeyOnly    = "generic-key-only"
 	CodeHiveReplayed      = "hive-logs-replayed"
 	CodeImageWarning      = "image-container"
+	CodeBackupBoot        = "boot-sector-backup-used"
 	CodeLogRejected       = "hive-log-rejected"
 )
 
@@ -134,6 +135,10 @@ var catalog = map[string]message{
 	CodeLogRejected: {
 		en: "a transaction log of {path} was refused: {reason}; the primary hive is used as is",
 		fr: "un journal de transactions de {path} a été refusé : {reason} ; la ruche principale est utilisée telle quelle",
+	},
+	CodeBackupBoot: {
+		en: "the NTFS boot sector of {partition} is damaged: its backup copy (the volume's last sector) was used, in memory only; the disk may be failing: image it (ddrescue) before any repair",
+		fr: "le secteur d'amorçage NTFS de {partition} est endommagé : sa copie de secours (dernier secteur du volume) a été utilisée, en mémoire seulement ; le disque est peut-être défaillant : faites-en une image (ddrescue) avant toute réparation",
 	},
 	CodeImageWarning: {
 		en: "disk image {target}: {detail}; reading continues where safe",

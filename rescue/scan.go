@@ -196,6 +196,9 @@ func scanPartition(ctx context.Context, tr *TargetReport, target string, p *imag
 		return
 	}
 	vol.SetDescription(where)
+	if p.BackupBoot {
+		tr.Warnings = append(tr.Warnings, newWarning(SevWarning, CodeBackupBoot, where, params))
+	}
 	st := vol.State()
 	pr.Label = st.Label
 	pr.Dirty = st.Dirty
@@ -206,7 +209,11 @@ func scanPartition(ctx context.Context, tr *TargetReport, target string, p *imag
 		pr.Hibernated = st.Hibernation.String()
 		tr.Warnings = append(tr.Warnings, newWarning(SevWarning, CodeHibernated, where, map[string]string{"partition": where, "header": st.HiberHeader}))
 	}
-	inst := findInstallations(ctx, vol, target, p.Index, opts)
+	inst, warns := findInstallations(ctx, vol, target, p.Index, opts)
+	for _, w := range warns {
+		w.Where = where + " " + w.Where
+		tr.Warnings = append(tr.Warnings, w)
+	}
 	pr.Windows = len(inst) > 0
 	tr.Installations = append(tr.Installations, inst...)
 }
@@ -219,7 +226,9 @@ func scanFolder(ctx context.Context, path string, opts Options) *TargetReport {
 		tr.fail(err)
 		return tr
 	}
-	tr.Installations = findInstallations(ctx, fsys, path, 0, opts)
+	var warns []Warning
+	tr.Installations, warns = findInstallations(ctx, fsys, path, 0, opts)
+	tr.Warnings = append(tr.Warnings, warns...)
 	if len(tr.Installations) == 0 {
 		tr.Warnings = append(tr.Warnings, newWarning(SevInfo, CodeNoWindows, path, map[string]string{"target": path}))
 	}

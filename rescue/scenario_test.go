@@ -479,3 +479,27 @@ func TestRollbackStates(t *testing.T) {
 		t.Errorf("clamp: %+v", in.Rollback)
 	}
 }
+
+// A zeroed NTFS boot sector: the backup copy at the end of the volume is
+// used and the scan says so.
+func TestBackupBootSector(t *testing.T) {
+	b := loadFixture(t, "gpt-win11")
+	l, err := image.ScanReader(bytesReader(b), int64(len(b)), 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	win := l.Partitions[2]
+	copy(b[win.Start:win.Start+512], make([]byte, 512))
+	rep := ScanTargets(context.Background(), []*image.Target{image.OpenBytes("x", b)}, Options{Now: fixedNow})
+	tr := rep.Targets[0]
+	if len(tr.Installations) != 2 || tr.Installations[0].Name != "Windows 11 Pro" {
+		t.Fatalf("installations %d", len(tr.Installations))
+	}
+	found := false
+	for _, w := range tr.Warnings {
+		found = found || w.Code == CodeBackupBoot
+	}
+	if !found {
+		t.Errorf("no backup-boot warning: %+v", tr.Warnings)
+	}
+}
