@@ -244,6 +244,12 @@ func (k *Key) walkSubkeysHinted(hints *nameHints, fn func(*regparser.CM_KEY_NODE
 				skipped++
 				continue
 			}
+			// A child must name this key as its parent: a list entry that
+			// points elsewhere (a cycle, a cross-linked cell) is damage.
+			if self := k.nk.Offset - 4 - 0x1000; self >= 0 && int64(nk.Parent()) != self {
+				skipped++
+				continue
+			}
 			seen++
 			if seen > k.h.opts.MaxSubkeys {
 				return fmt.Errorf("%s: more than %d subkeys: %w", k.path, k.h.opts.MaxSubkeys, ErrCorrupt)
