@@ -9,6 +9,7 @@
 //	fixturegen ntfs-dirty IMG     set the NTFS "dirty" flag in $Volume
 //	fixturegen fve IN OUT         turn an NTFS image into a fake BitLocker volume
 //	fixturegen d2zst IN OUT       delta-2 + zstd compress
+//	fixturegen decode IN OUT      undo d2zst (image.ReadD2Zst)
 //	fixturegen tokens OUT NAME.EXT=FILE...  a valid synthetic tokens.dat
 package main
 
@@ -25,6 +26,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/actrescue/actrescue/image"
 )
 
 func main() {
@@ -39,6 +42,8 @@ func main() {
 		err = ntfsDirty(os.Args[2])
 	case "fve":
 		err = fve(os.Args[2], os.Args[3])
+	case "decode":
+		err = decode(os.Args[2], os.Args[3])
 	case "tokens":
 		err = tokensCmd(os.Args[2:])
 	case "d2zst":
@@ -334,6 +339,19 @@ func fve(in, out string) error {
 	for off := 512; off < min(len(b), 64<<10); off += 32 {
 		seed = sha256.Sum256(seed[:])
 		copy(b[off:], seed[:])
+	}
+	return os.WriteFile(out, b, 0o644)
+}
+
+func decode(in, out string) error {
+	f, err := os.Open(in)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b, err := image.ReadD2Zst(f, 1<<30)
+	if err != nil {
+		return err
 	}
 	return os.WriteFile(out, b, 0o644)
 }
