@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -20,17 +19,6 @@ const (
 	ioctlDiskGetDriveGeometryEx = 0x000700A0
 	ioctlDiskGetLengthInfo      = 0x0007405C
 )
-
-// diskGeometryEx mirrors DISK_GEOMETRY_EX up to DiskSize.
-type diskGeometryEx struct {
-	Cylinders         int64
-	MediaType         uint32
-	TracksPerCylinder uint32
-	SectorsPerTrack   uint32
-	BytesPerSector    uint32
-	DiskSize          int64
-	_                 [64]byte // partition and detection info follow
-}
 
 // isRawDevicePath matches \\.\PhysicalDriveN, \\.\C:, \\.\HarddiskVolumeN,
 // \\?\Volume{…} and \\.\GLOBALROOT\… device paths.
@@ -77,23 +65,28 @@ func deviceOpenError(path string, err error) error {
 }
 
 func windowsGeometry(h windows.Handle) (int64, int, error) {
-	var g diskGeometryEx
 	var n uint32
-	sector := 512
-	if err := windows.DeviceIoControl(h, ioctlDiskGetDriveGeometryEx, nil, 0, (*byte)(unsafe.Pointer(&g)), uint32(unsafe.Sizeof(g)), &n, nil); err == nil {
-		if bs := int(g.BytesPerSector); bs >= 512 && bs <= 65536 && bs&(bs-1) == 0 {
-			sector = bs
-		}
-		if g.DiskSize > 0 {
-			return g.DiskSize, sector, nil
+	g := make([]byte, 256) // DISK_GEOMETRY_EX plus partition and detection info
+	if err := windows.DeviceIoControl(h, ioctlDiskGetDriveGeometryEx, nil, 0, &g[0], uint32(len(g)), &n, nil); err == nil {
+		if size, sector, ok := parseGeometryEx(g[:n]); ok {
+			return size, sector, nil
 		}
 	}
-	// Volumes (\\.\C:) answer the length query.
-	var length int64
-	if err := windows.DeviceIoControl(h, ioctlDiskGetLengthInfo, nil, 0, (*byte)(unsafe.Pointer(&length)), 8, &n, nil); err != nil {
+	// Volumes (\\.\C:) answer the length query; their sector size is the
+	// geometry's when it was readable, else 512.
+	sector := 512
+	if _, s, _ := parseGeometryEx(g[:n]); s > 0 {
+		sector = s
+	}
+	l := make([]byte, 8)
+	if err := windows.DeviceIoControl(h, ioctlDiskGetLengthInfo, nil, 0, &l[0], 8, &n, nil); err != nil {
 		return 0, 0, err
 	}
-	return length, sector, nil
+	size, ok := parseLengthInfo(l[:n])
+	if !ok {
+		return 0, 0, fmt.Errorf("the device reports no size")
+	}
+	return size, sector, nil
 }
 
 // deviceGeometry is used for device files reached through os.Stat; on
