@@ -45,6 +45,8 @@ func firmwareCallError(err error) error {
 		return errNotFound
 	case windows.ERROR_ACCESS_DENIED:
 		return fmt.Errorf("%w: run as administrator", ErrPermission)
+	case windows.ERROR_INVALID_FUNCTION:
+		return fmt.Errorf("%w: this system does not expose firmware tables through GetSystemFirmwareTable (a virtual machine, wine or an old WinPE?); dump them with acpidump on the machine and use actrescue firmware --acpi FILE", ErrNoTable)
 	}
 	return fmt.Errorf("GetSystemFirmwareTable failed: %w", errno)
 }
