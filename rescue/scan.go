@@ -33,6 +33,8 @@ type Options struct {
 	// Progress, when set, is told what the scan is reading (English, for
 	// a status line). It is called from the scanning goroutine.
 	Progress func(string)
+	// WIMImage chooses the image of a WIM/ESD target (0 = every image).
+	WIMImage int
 }
 
 func (o *Options) progress(format string, args ...any) {
@@ -97,6 +99,10 @@ func newReport(opts Options) *Report {
 // ScanPath scans one target path.
 func ScanPath(ctx context.Context, path string, opts Options) *TargetReport {
 	opts.defaults()
+	if IsWIM(path) {
+		tr, _ := ScanWIM(ctx, path, opts.WIMImage, opts)
+		return tr
+	}
 	start := time.Now()
 	t, err := image.Open(path)
 	if errors.Is(err, image.ErrIsDirectory) {
@@ -357,9 +363,16 @@ func ScanOpen(ctx context.Context, paths []string, opts Options) (*Report, func(
 	opts.defaults()
 	rep := newReport(opts)
 	var open []*image.Target
+	var closers []func()
 	for _, p := range paths {
 		if ctx.Err() != nil {
 			break
+		}
+		if IsWIM(p) {
+			tr, _, done := ScanWIMOpen(ctx, p, opts.WIMImage, opts)
+			closers = append(closers, done)
+			rep.Targets = append(rep.Targets, tr)
+			continue
 		}
 		t, err := image.Open(p)
 		switch {
@@ -378,6 +391,9 @@ func ScanOpen(ctx context.Context, paths []string, opts Options) (*Report, func(
 	return rep, func() {
 		for _, t := range open {
 			t.Close()
+		}
+		for _, c := range closers {
+			c()
 		}
 	}
 }

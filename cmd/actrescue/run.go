@@ -44,7 +44,8 @@ Usage:
       every local disk, as "actrescue scan"
   actrescue scan [--json] [--mask] [--lang en|fr] [-v] [TARGET...]
       TARGET: a disk image, a block device (/dev/sda, /dev/nvme0n1, /dev/sda3)
-      or a mounted Windows folder (/mnt/win). With no TARGET, every local
+      a mounted Windows folder (/mnt/win), a VHD/VHDX/VMDK/E01 image, or an
+      install.wim/ESD (--image N chooses the image). With no TARGET, every local
       disk is scanned (Linux, as root).
   actrescue demo [--json] [--mask] [--lang en|fr]
       scan the small demo disk built into the binary
@@ -156,10 +157,11 @@ func versionLine() string {
 }
 
 type scanFlags struct {
-	json    bool
-	mask    bool
-	lang    string
-	verbose bool
+	wimImage int
+	json     bool
+	mask     bool
+	lang     string
+	verbose  bool
 }
 
 func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, []string, error) {
@@ -170,6 +172,7 @@ func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, [
 	fs.BoolVar(&f.mask, "mask", false, "hide all but the last 5 characters of every key")
 	fs.StringVar(&f.lang, "lang", defaultLang(), "language of the text report: en or fr")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: list partitions and full hashes")
+	fs.IntVar(&f.wimImage, "image", 0, "for a WIM/ESD target: the image index to read (0 = every image)")
 	if err := fs.Parse(interleave(args)); err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -180,7 +183,7 @@ func parseScanFlags(name string, args []string, stderr io.Writer) (*scanFlags, [
 }
 
 // valueFlags are the flags that take a separate value argument.
-var valueFlags = map[string]bool{"lang": true, "acpi": true, "pkeyconfig": true, "target": true, "out": true, "install": true}
+var valueFlags = map[string]bool{"lang": true, "acpi": true, "pkeyconfig": true, "target": true, "out": true, "install": true, "image": true}
 
 // interleave moves flags before positional arguments so that
 // `scan disk.img --json` works like `scan --json disk.img`.
@@ -235,6 +238,7 @@ func cmdScan(ctx context.Context, args []string, stdout, stderr io.Writer, demo 
 	}
 	opts := rescue.Options{Mask: f.mask, Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}}
 	opts.Firmware, _ = firmwareForScan(targets, demo)
+	opts.WIMImage = f.wimImage
 	var rep *rescue.Report
 	switch {
 	case demo:
