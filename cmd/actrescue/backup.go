@@ -27,6 +27,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	lang := fs.String("lang", defaultLang(), "language of the printed summary: en or fr")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	demo := fs.Bool("demo", false, "back up the embedded demo disk (to try the flow)")
+	wimImage := fs.Int("image", 0, "for a WIM/ESD target: the image index (0 = every image)")
 	if err := fs.Parse(interleave(args)); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -39,7 +40,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *target == "" && !*demo {
 		return fmt.Errorf("%w: --target is required (a disk such as /dev/sda, an image or a mounted folder), or --demo", errUsage)
 	}
-	opts := rescue.Options{Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}}
+	opts := rescue.Options{Tool: rescue.ToolInfo{Name: "actrescue", Version: version, Commit: commit}, WIMImage: *wimImage}
 	var rep *rescue.Report
 	var closeAll func()
 	var raw map[string][]byte
