@@ -37,3 +37,7 @@ func marvin32(seed uint64, data []byte) uint64 {
 	block()
 	return uint64(hi)<<32 | uint64(lo)
 }
+
+// LogHash is the Marvin32 hash transaction-log entries use (seed
+// 0x82EF4D887A4E55C5). Exported for tools that build test logs.
+func LogHash(data []byte) uint64 { return marvin32(hvleSeed, data) }

@@ -2,12 +2,14 @@ package rescue
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/actrescue/actrescue/hive"
 	"github.com/actrescue/actrescue/image"
 	"github.com/actrescue/actrescue/internal/testenv"
 	"github.com/actrescue/actrescue/ntfs"
@@ -121,7 +123,7 @@ func TestScenarios(t *testing.T) {
 			installs: []wantInstall{{
 				name: "Windows 10 Home", edition: "Core", version: "10.0.19045.4291", computer: "HOME-LAPTOP", productType: "WinNT", partition: 2,
 				keys:     []wantKey{{"YTMG3-N6DKC-DKB77-7M9GH-8HVX7", "generic", "Retail", []string{"DigitalProductId", "DigitalProductId4", "BackupProductKeyDefault"}}},
-				warnings: []string{CodeHiveDirty, CodeRegBackEmpty, CodeTokenStoreNoSKU},
+				warnings: []string{CodeHiveReplayed, CodeRegBackEmpty, CodeTokenStoreNoSKU},
 				findings: []string{FindGenericOnly},
 				spp:      []string{"tokens.dat", "data.dat", "cache.dat"},
 			}},
@@ -501,5 +503,57 @@ func TestBackupBootSector(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no backup-boot warning: %+v", tr.Warnings)
+	}
+}
+
+// The hibernated laptop lost power right after BackupProductKeyDefault was
+// written: the primary SOFTWARE hive lacks it, SOFTWARE.LOG1 holds it. The
+// value is found only because the log is replayed.
+func TestFixtureDirtyHiveWithLog(t *testing.T) {
+	b := loadFixture(t, "gpt-bitlocker-hiber")
+	l, err := image.ScanReader(bytesReader(b), int64(len(b)), 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := l.Partitions[1]
+	vol, err := ntfs.Open(p.Reader, p.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := vol.Open("Windows/System32/config/SOFTWARE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hive.Open(f, f.Size(), hive.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Dirty() {
+		t.Fatal("the primary hive is not dirty")
+	}
+	k, err := h.Key(keySPP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Value("BackupProductKeyDefault"); !errors.Is(err, hive.ErrValueNotFound) {
+		t.Fatalf("the primary hive already holds the value: %v", err)
+	}
+	rep := scanFixture(t, "gpt-bitlocker-hiber", Options{})
+	in := rep.Targets[0].Installations[0]
+	var sw *HiveRecord
+	for _, hr := range in.Hives {
+		if hr.Name == "SOFTWARE" {
+			sw = hr
+		}
+	}
+	if sw == nil || sw.Replay == nil || !sw.Replay.Applied || len(sw.Replay.Entries) != 1 || sw.Replay.Entries[0].Log != "SOFTWARE.LOG1" {
+		t.Fatalf("replay %+v", sw)
+	}
+	found := false
+	for _, s := range in.Keys[0].Sources {
+		found = found || s.Kind == "BackupProductKeyDefault"
+	}
+	if !found {
+		t.Errorf("BackupProductKeyDefault not recovered from the log: %+v", in.Keys[0].Sources)
 	}
 }

@@ -10,6 +10,7 @@
 //	fixturegen fve IN OUT         turn an NTFS image into a fake BitLocker volume
 //	fixturegen d2zst IN OUT       delta-2 + zstd compress
 //	fixturegen decode IN OUT      undo d2zst (image.ReadD2Zst)
+//	fixturegen hivelog OLD NEW PRIMARY LOG1  a dirty hive and its HvLE log
 //	fixturegen tokens OUT NAME.EXT=FILE...  a valid synthetic tokens.dat
 package main
 
@@ -42,6 +43,8 @@ func main() {
 		err = ntfsDirty(os.Args[2])
 	case "fve":
 		err = fve(os.Args[2], os.Args[3])
+	case "hivelog":
+		err = hivelog(os.Args[2:])
 	case "decode":
 		err = decode(os.Args[2], os.Args[3])
 	case "tokens":

@@ -186,15 +186,13 @@ pack "$t/disk.img" "$s"
 # Windows 10 Home volume whose SOFTWARE hive is dirty too.
 s=gpt-bitlocker-hiber; t="$work/$s"; mkdir -p "$t/tree" "$t/locked/x"
 windows_tree "$s" "$t/tree"
-python3 - "$t/tree/Windows/System32/config/SOFTWARE" <<'PY'
-import struct, sys
-p = sys.argv[1]; b = bytearray(open(p, 'rb').read())
-struct.pack_into('<I', b, 4, struct.unpack_from('<I', b, 8)[0] + 1)  # primary = secondary + 1
-c = 0
-for i in range(0, 0x1FC, 4): c ^= struct.unpack_from('<I', b, i)[0]
-struct.pack_into('<I', b, 0x1FC, {0: 1, 0xFFFFFFFF: 0xFFFFFFFE}.get(c, c))
-open(p, 'wb').write(b)
-PY
+# Power lost right after BackupProductKeyDefault was written: the primary
+# SOFTWARE hive still lacks it (and is dirty), SOFTWARE.LOG1 holds it.
+cfg="$t/tree/Windows/System32/config"
+cp "$cfg/SOFTWARE" "$t/software.new"
+hives gpt-bitlocker-hiber-old "$t/old"
+cp "$t/old/SOFTWARE" "$t/software.old"
+"$gen" hivelog "$t/software.old" "$t/software.new" "$cfg/SOFTWARE" "$cfg/SOFTWARE.LOG1"
 python3 -c "import sys; open(sys.argv[1],'wb').write(b'HIBR' + bytes(65532))" "$t/tree/hiberfil.sys"
 ntfs "$t/win.img" 16 512 Windows "$t/tree"
 "$gen" ntfs-dirty "$t/win.img"

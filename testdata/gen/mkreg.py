@@ -224,6 +224,12 @@ def scenario(name):
                                                   '9bd77860-9b31-4b7b-96ad-2564017315bf', 'ServerStandard', '[FE]X23-12345',
                                                   'Volume:GVLK', 'Volume'))
         return sw, system('SRV-EVAL', 'ServerNT')
+    if name == 'gpt-bitlocker-hiber-old':
+        # The same SOFTWARE before BackupProductKeyDefault was written.
+        sw, sysk = scenario('gpt-bitlocker-hiber')
+        del sw[SPP]['BackupProductKeyDefault']
+        sw[SPP]['TokenStore'] = sz('%SystemRoot%\\System32\\spp\\store\\2.0')
+        return sw, sysk
     if name == 'gpt-bitlocker-hiber':
         sw = {CV: client('Windows 10 Home', 'Core', 19045, 4291, '22H2', 'YTMG3-N6DKC-DKB77-7M9GH-8HVX7',
                          '00326-10000-00000-AA123', 'Retail', 'Retail', '[TH]X19-98868',
