@@ -48,21 +48,9 @@ func cmdFirmware(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: firmware takes no positional argument (use --acpi FILE)", errUsage)
 	}
-	var cs license.PkeyConfigs
-	for _, p := range pkFiles {
-		pc, err := rescue.LoadPkeyConfigFile(p)
-		if err != nil {
-			return fmt.Errorf("%w: pkeyconfig %v", errUsage, err)
-		}
-		cs = append(cs, pc)
-	}
-	if *target != "" {
-		more, in, err := rescue.PkeyConfigsOf(ctx, *target)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUsage, err)
-		}
-		cs = append(cs, more...)
-		fmt.Fprintf(stderr, "actrescue: using the pkeyconfig of %s (%s %s)\n", in.Root, in.Name, in.Version)
+	cs, err := loadPkeyConfigs(ctx, pkFiles, *target, stderr)
+	if err != nil {
+		return err
 	}
 	var reports []*rescue.FirmwareReport
 	if len(files) == 0 {
@@ -144,32 +132,9 @@ func cmdKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err := fs.Parse(interleave(args[1:])); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	var cs license.PkeyConfigs
-	for _, p := range pkFiles {
-		pc, err := rescue.LoadPkeyConfigFile(p)
-		if err != nil {
-			return fmt.Errorf("%w: pkeyconfig %v", errUsage, err)
-		}
-		cs = append(cs, pc)
-	}
-	if *target != "" {
-		rep := rescue.Scan(ctx, []string{*target}, rescue.Options{})
-		found := false
-		for _, t := range rep.Targets {
-			if t.Error != nil {
-				return fmt.Errorf("%w: %s", errUsage, t.Error.Message)
-			}
-			for _, in := range t.Installations {
-				if !in.Previous && len(in.PkeyConfigs()) > 0 && !found {
-					cs = append(cs, in.PkeyConfigs()...)
-					found = true
-					fmt.Fprintf(stderr, "actrescue: using the pkeyconfig of %s (%s %s)\n", in.Root, in.Name, in.Version)
-				}
-			}
-		}
-		if !found {
-			return fmt.Errorf("%w: no Windows installation with pkeyconfig files on %s", errUsage, *target)
-		}
+	cs, err := loadPkeyConfigs(ctx, pkFiles, *target, stderr)
+	if err != nil {
+		return err
 	}
 	keys := fs.Args()
 	if len(keys) == 1 && keys[0] == "-" {
@@ -232,4 +197,26 @@ func firmwareForScan(targets []string, demo bool) (*rescue.FirmwareReport, map[s
 		return rescue.FirmwareFromHost(h, true), raw
 	}
 	return &rescue.FirmwareReport{NoteCode: rescue.CodeFirmwareNotHost, Note: rescue.NoteText("en", rescue.CodeFirmwareNotHost)}, nil
+}
+
+// loadPkeyConfigs reads the pkeyconfig files named with --pkeyconfig and
+// those of the Windows installation on --target.
+func loadPkeyConfigs(ctx context.Context, files []string, target string, stderr io.Writer) (license.PkeyConfigs, error) {
+	var cs license.PkeyConfigs
+	for _, p := range files {
+		pc, err := rescue.LoadPkeyConfigFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: pkeyconfig %v", errUsage, err)
+		}
+		cs = append(cs, pc)
+	}
+	if target != "" {
+		more, in, err := rescue.PkeyConfigsOf(ctx, target)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		cs = append(cs, more...)
+		fmt.Fprintf(stderr, "actrescue: using the pkeyconfig of %s (%s %s)\n", in.Root, in.Name, in.Version)
+	}
+	return cs, nil
 }
