@@ -36,11 +36,44 @@ func SameDisk(source, dest string) (bool, string, error) {
 	if srcDev == ds.Dev {
 		return true, "the destination is on the same device", nil
 	}
-	a, b := wholeDisk(srcDev), wholeDisk(ds.Dev)
-	if a != "" && a == b {
-		return true, fmt.Sprintf("the destination is on another partition of the same disk (%s)", a), nil
+	for _, a := range disksUnder(srcDev) {
+		for _, b := range disksUnder(ds.Dev) {
+			if a == b {
+				return true, fmt.Sprintf("the destination is on the same physical disk (%s)", a), nil
+			}
+		}
 	}
 	return false, "", nil
+}
+
+// disksUnder names the physical disks a device sits on: its own disk for
+// a partition, and for a device-mapper device (LUKS/BitLocker mappings,
+// LVM) the disks of every slave, followed recursively.
+func disksUnder(dev uint64) []string {
+	name := wholeDisk(dev)
+	if name == "" {
+		return nil
+	}
+	return slaveDisks(name, 0)
+}
+
+func slaveDisks(name string, depth int) []string {
+	slaves, err := os.ReadDir(filepath.Join("/sys/block", name, "slaves"))
+	if err != nil || len(slaves) == 0 || depth > 8 {
+		return []string{name}
+	}
+	var out []string
+	for _, s := range slaves {
+		// A slave is a partition (sda3) or a whole device (dm-1, sdb).
+		disk := s.Name()
+		if link, err := os.Readlink(filepath.Join("/sys/class/block", disk)); err == nil {
+			if _, err := os.Stat(filepath.Join("/sys/class/block", disk, "partition")); err == nil {
+				disk = filepath.Base(filepath.Dir(link))
+			}
+		}
+		out = append(out, slaveDisks(disk, depth+1)...)
+	}
+	return out
 }
 
 // wholeDisk names the disk a device belongs to, from /sys/dev/block.
