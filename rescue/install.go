@@ -83,6 +83,7 @@ func findInstallations(ctx context.Context, fsys ntfs.FS, target string, part in
 		// an installation: its unreadable SOFTWARE hive becomes a warning
 		// instead of the installation silently disappearing.
 		opts.progress("%s: reading the installation in %s", fsys.Describe(), winPath(root))
+		opts.ctx = ctx
 		in := readInstallation(fsys, target, part, root, opts)
 		in.fs, in.base = fsys, base
 		if base != "" {
@@ -153,6 +154,10 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 	in.Name = DisplayName(in.ProductName, in.EditionID, in.InstallationType, buildNumber(in.CurrentBuild))
 	if strings.HasSuffix(in.EditionID, "Eval") {
 		in.Evaluation = true
+	}
+	if opts.canceled() {
+		in.warn(SevWarning, CodeInstallIncomplete, in.Root, map[string]string{"root": in.Root, "detail": "scan canceled"})
+		return in
 	}
 	in.SPPFiles = collectSPPFiles(fsys, root, in, opts)
 	in.readRegBack(fsys, root, &keys, opts)
@@ -467,7 +472,11 @@ func collectSPPFiles(fsys ntfs.FS, root string, in *Installation, opts Options) 
 			t := info.Modified.UTC()
 			rec.Modified = &t
 		}
-		sum, err := hashFile(fsys, c[1], opts.MaxHashSize)
+		if opts.canceled() {
+			rec.Error = "scan canceled"
+			continue
+		}
+		sum, err := hashFile(opts.ctx, fsys, c[1], opts.MaxHashSize)
 		if err != nil {
 			rec.Error = err.Error()
 			in.warn(SevWarning, CodeSPPFileError, rec.Path, map[string]string{"path": rec.Path, "error": err.Error()})

@@ -1,6 +1,7 @@
 package rescue
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -125,7 +126,7 @@ func (c *keyCollector) fromText(in *Installation, text string, src KeySource) {
 }
 
 // hashFile streams a file through SHA-256.
-func hashFile(fsys ntfs.FS, p string, max int64) (string, error) {
+func hashFile(ctx context.Context, fsys ntfs.FS, p string, max int64) (string, error) {
 	f, err := fsys.Open(p)
 	if err != nil {
 		return "", err
@@ -134,7 +135,11 @@ func hashFile(fsys ntfs.FS, p string, max int64) (string, error) {
 		return "", fmt.Errorf("%s is %d bytes, more than the %d-byte limit", winPath(p), f.Size(), max)
 	}
 	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, f.Size())); err != nil {
+	var r io.Reader = io.NewSectionReader(f, 0, f.Size())
+	if ctx != nil {
+		r = &ctxReader{ctx: ctx, r: r}
+	}
+	if _, err := io.Copy(h, r); err != nil {
 		return "", fmt.Errorf("read %s: %w", winPath(p), err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

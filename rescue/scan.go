@@ -35,7 +35,12 @@ type Options struct {
 	Progress func(string)
 	// WIMImage chooses the image of a WIM/ESD target (0 = every image).
 	WIMImage int
+
+	ctx context.Context // set while reading an installation, for cancellation
 }
+
+// canceled reports whether the scan was canceled (Ctrl+C, Esc in the TUI).
+func (o *Options) canceled() bool { return o.ctx != nil && o.ctx.Err() != nil }
 
 func (o *Options) progress(format string, args ...any) {
 	if o.Progress != nil {

@@ -557,3 +557,28 @@ func TestFixtureDirtyHiveWithLog(t *testing.T) {
 		t.Errorf("BackupProductKeyDefault not recovered from the log: %+v", in.Keys[0].Sources)
 	}
 }
+
+// Canceling while an installation is being read stops it early and says
+// so, instead of finishing every hash.
+func TestCancelMidInstallation(t *testing.T) {
+	b := loadFixture(t, "gpt-win11")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := Options{Now: fixedNow, Progress: func(s string) {
+		if strings.Contains(s, "reading the installation") {
+			cancel()
+		}
+	}}
+	rep := ScanTargets(ctx, []*image.Target{image.OpenBytes("x", b)}, opts)
+	ins := rep.Targets[0].Installations
+	if len(ins) == 0 {
+		t.Fatal("no installation at all")
+	}
+	found := false
+	for _, w := range ins[0].Warnings {
+		found = found || (w.Code == CodeInstallIncomplete && strings.Contains(w.Message, "canceled"))
+	}
+	if !found || len(ins[0].SPPFiles) != 0 {
+		t.Errorf("canceled installation: warnings %+v, %d SPP files", ins[0].Warnings, len(ins[0].SPPFiles))
+	}
+}
