@@ -108,7 +108,7 @@ func diagnose(in *Installation, fw *FirmwareReport, previous []*KeyRecord) {
 		c.Config, c.ConfigNote = lookupConfig(in.pkeys, c.Key)
 		fwKey = &c
 	}
-	edition := in.EditionID
+	edition := safeToken(in.EditionID) // it reaches command lines
 	name := in.Name
 
 	// 1. Firmware key for another edition: Setup picks the firmware edition.

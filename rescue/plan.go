@@ -3,6 +3,7 @@ package rescue
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/actrescue/actrescue/license"
@@ -51,12 +52,15 @@ var likelihoodRank = map[string]int{likelihoodHigh: 0, likelihoodMedium: 1, like
 
 // BuildPlan derives the restore options for one installation of rep.
 func BuildPlan(rep *Report, in *Installation) *RestorePlan {
-	p := &RestorePlan{Install: in.ID, Name: in.Name, Edition: in.EditionID, Computer: in.ComputerName}
+	p := &RestorePlan{Install: in.ID, Name: in.Name, Edition: safeToken(in.EditionID), Computer: in.ComputerName}
 	var fw *FirmwareReport
 	if rep != nil {
 		fw = rep.Firmware
 	}
-	ed := in.EditionID
+	// Every value read from the disk that reaches a command line is reduced
+	// to the characters it can legitimately hold: a hostile hive must not
+	// be able to put "& del …" into restore.cmd.
+	ed := safeToken(in.EditionID)
 	server := strings.EqualFold(in.InstallationType, "Server") || strings.HasPrefix(ed, "Server")
 	add := func(code, like, key string, params map[string]string, steps ...Step) {
 		if params == nil {
@@ -114,7 +118,7 @@ func BuildPlan(rep *Report, in *Installation) *RestorePlan {
 	if fw != nil && fw.Host && fw.MSDM != nil && fw.MSDM.Key != nil {
 		c := *fw.MSDM.Key
 		c.Config, c.ConfigNote = lookupConfig(in.pkeys, c.Key)
-		fe := c.keyEdition()
+		fe := safeToken(c.keyEdition())
 		like := likelihoodHigh
 		if fe != "" && !sameEdition(fe, ed) {
 			like = likelihoodMedium
@@ -183,10 +187,10 @@ func BuildPlan(rep *Report, in *Installation) *RestorePlan {
 	}
 	if kms {
 		host := "<kms-host>"
-		if in.KMS != nil && in.KMS.Name != "" {
-			host = in.KMS.Name
-			if in.KMS.Port != "" {
-				host += ":" + in.KMS.Port
+		if in.KMS != nil && safeHost(in.KMS.Name) != "" {
+			host = safeHost(in.KMS.Name)
+			if p := safePort(in.KMS.Port); p != "" {
+				host += ":" + p
 			}
 		}
 		add(PlanKMS, likelihoodMedium, "", map[string]string{"host": host},
@@ -526,4 +530,41 @@ func (o PlanOption) Localize(lang string, mask bool) (title, why, risks string) 
 // StepLocalized returns a plan step's text in lang.
 func (o PlanOption) StepLocalized(s Step, lang string, mask bool) (text, command string) {
 	return planText(lang, s.Code, (&RestorePlan{}).params(o, mask)), o.command(s, mask)
+}
+
+// safeToken keeps the characters an edition ID or build can hold.
+func safeToken(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 64 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// safeHost keeps the characters of a DNS name or IPv4 address.
+func safeHost(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 253 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// safePort keeps a TCP port number.
+func safePort(s string) string {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n <= 0 || n > 65535 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }

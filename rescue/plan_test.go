@@ -110,3 +110,37 @@ func checkScripts(t *testing.T, name string, p *RestorePlan) {
 		}
 	}
 }
+
+// Values from a hostile hive never reach a command line as they are.
+func TestPlanCommandInjection(t *testing.T) {
+	in := &Installation{ID: "1", Name: "x", EditionID: "ServerStandardEval & del /q C:\\*", InstallationType: "Server",
+		KMS:  &KMSConfig{Name: "kms.corp\" & calc & \"", Port: "1688 | format c:"},
+		Keys: []*KeyRecord{keyRec("WX4NM-KYWYW-QJJR4-XV3QB-6VM33", "kms-client", "ServerDatacenter", "DigitalProductId4")}}
+	diagnose(in, nil, nil)
+	p := BuildPlan(&Report{}, in)
+	var cmds []string
+	for _, l := range p.scriptCommands(false, "%KEY%", "%~dp0") {
+		cmds = append(cmds, l.cmd)
+	}
+	for _, o := range p.Options {
+		for _, s := range o.Steps {
+			cmds = append(cmds, s.Command)
+		}
+	}
+	for _, f := range in.Findings {
+		for _, s := range f.Steps {
+			cmds = append(cmds, s.Command)
+		}
+	}
+	for _, c := range cmds {
+		if strings.ContainsAny(c, "&|") || strings.Contains(c, "del /q") || strings.Contains(c, "format c:") {
+			t.Errorf("a value from the disk reached a command line: %q", c)
+		}
+	}
+	if !strings.Contains(p.CmdScript(false), "slmgr /skms kms.corpcalc") {
+		t.Errorf("the sanitized KMS host is missing:\n%s", p.CmdScript(false))
+	}
+	if strings.Contains(p.CmdScript(false), ":1688") {
+		t.Errorf("a damaged port was kept")
+	}
+}
