@@ -368,11 +368,31 @@ func (in *Installation) backupFiles() ([]planned, []string) {
 	if ents, err := in.fs.ReadDir(tickets); err == nil {
 		for _, e := range ents {
 			if !e.IsDir {
-				add(tickets+"/"+e.Name, "clipsvc/GenuineTicket/"+e.Name, "genuine-ticket", false)
+				add(tickets+"/"+e.Name, "clipsvc/GenuineTicket/"+safeFileName(e.Name), "genuine-ticket", false)
 			}
 		}
 	}
 	return out, missing
+}
+
+// safeFileName turns a name read from the disk into one that cannot leave
+// its folder in the backup set, on any host: separators, drive colons,
+// control characters and "."/".." are replaced.
+func safeFileName(name string) string {
+	out := strings.Map(func(r rune) rune {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '/' || r == '\\' || r == ':' || r == '*' || r == '?' || r == '"' || r == '<' || r == '>' || r == '|':
+			return '_'
+		}
+		return r
+	}, name)
+	if out == "" || out == "." || out == ".." {
+		return "_" + out
+	}
+	if len(out) > 200 {
+		out = out[:200]
+	}
+	return out
 }
 
 // sppDest maps a store file to its place in the set.
@@ -384,7 +404,7 @@ func sppDest(src string) string {
 	if i := strings.Index(l, "/clipsvc/"); i >= 0 {
 		return "clipsvc/" + src[i+len("/clipsvc/"):]
 	}
-	return "spp/networkservice/" + path.Base(src)
+	return "spp/networkservice/" + safeFileName(path.Base(src))
 }
 
 // prepareDestination creates out, or accepts it when it is empty, holds an

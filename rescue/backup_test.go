@@ -362,3 +362,17 @@ func TestBackupRegExportRoundTrip(t *testing.T) {
 		t.Errorf("TokenStore after import: %q", got)
 	}
 }
+
+func TestSafeFileName(t *testing.T) {
+	for in, want := range map[string]string{
+		"ticket.xml": "ticket.xml", "..": "_..", ".": "_.", "": "_",
+		`..\..\Windows\evil`: ".._.._Windows_evil", "../x": ".._x", "C:x": "C_x", "a\x00b": "a_b",
+	} {
+		if got := safeFileName(in); got != want {
+			t.Errorf("safeFileName(%q) = %q, want %q", in, got, want)
+		}
+		if got := safeFileName(in); strings.ContainsAny(got, `/\:`) || got == ".." {
+			t.Errorf("%q escapes: %q", in, got)
+		}
+	}
+}
