@@ -4,10 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"io"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"www.velocidex.com/golang/regparser"
 
@@ -148,7 +148,7 @@ func parseHeader(b []byte) (Header, error) {
 		sum = 0xFFFFFFFE
 	}
 	h.ChecksumOK = sum == le.Uint32(b[508:])
-	h.FileName = utf16z(b[48:112])
+	h.FileName = utf16le.DecodeZ(b[48:112])
 	if h.Major != 1 {
 		return h, fmt.Errorf("hive format version %d.%d is not 1.x: %w", h.Major, h.Minor, ErrNotHive)
 	}
@@ -204,16 +204,4 @@ func (h *Hive) Key(path string) (k *Key, err error) {
 		}
 	}
 	return k, nil
-}
-
-func utf16z(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		c := binary.LittleEndian.Uint16(b[i:])
-		if c == 0 {
-			break
-		}
-		u = append(u, c)
-	}
-	return string(utf16.Decode(u))
 }

@@ -3,9 +3,9 @@ package hive
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"www.velocidex.com/golang/regparser"
 
@@ -54,12 +54,7 @@ func decodeName(raw string, ascii bool) string {
 		}
 		return string(r)
 	}
-	b := []byte(raw)
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, binary.LittleEndian.Uint16(b[i:]))
-	}
-	return string(utf16.Decode(u))
+	return utf16le.Decode([]byte(raw))
 }
 
 func (k *Key) child(nk *regparser.CM_KEY_NODE) *Key {

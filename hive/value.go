@@ -3,8 +3,8 @@ package hive
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/actrescue/actrescue/internal/safeio"
 )
@@ -194,7 +194,7 @@ func (v Value) Bytes() []byte { return v.Data }
 func (v Value) String() (string, error) {
 	switch v.Type {
 	case TypeSZ, TypeExpandSZ, TypeLink:
-		s := decodeUTF16(v.Data)
+		s := utf16le.Decode(v.Data)
 		if i := strings.IndexByte(s, 0); i >= 0 {
 			s = s[:i]
 		}
@@ -209,7 +209,7 @@ func (v Value) Strings() ([]string, error) {
 		return nil, v.wrongType("a multi-string")
 	}
 	var out []string
-	for _, s := range strings.Split(decodeUTF16(v.Data), "\x00") {
+	for _, s := range strings.Split(utf16le.Decode(v.Data), "\x00") {
 		if s != "" {
 			out = append(out, s)
 		}
@@ -269,12 +269,4 @@ func TypeName(t uint32) string {
 		return "REG_QWORD"
 	}
 	return fmt.Sprintf("REG_TYPE_%d", t)
-}
-
-func decodeUTF16(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, binary.LittleEndian.Uint16(b[i:]))
-	}
-	return string(utf16.Decode(u))
 }

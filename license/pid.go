@@ -3,9 +3,9 @@ package license
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"strings"
 	"unicode"
-	"unicode/utf16"
 )
 
 // DigitalProductId ("PID3") layout, §1.1.
@@ -151,20 +151,11 @@ func asciiField(data []byte, off, n int) string {
 
 // utf16Field reads a NUL-terminated UTF-16LE field, keeping printable runes only.
 func utf16Field(data []byte, off, n int) string {
-	f := window(data, off, n)
-	u := make([]uint16, 0, len(f)/2)
-	for i := 0; i+1 < len(f); i += 2 {
-		c := binary.LittleEndian.Uint16(f[i:])
-		if c == 0 {
-			break
-		}
-		u = append(u, c)
-	}
 	s := strings.Map(func(r rune) rune {
 		if unicode.IsPrint(r) {
 			return r
 		}
 		return -1
-	}, string(utf16.Decode(u)))
+	}, utf16le.DecodeZ(window(data, off, n)))
 	return strings.TrimSpace(s)
 }

@@ -6,9 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"strings"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -488,31 +488,19 @@ func tsMetaPairs(d []byte) [][2]string {
 // tsUTF16 decodes UTF-16LE up to the first NUL; unprintable runes and
 // unpaired surrogates become U+FFFD.
 func tsUTF16(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		c := binary.LittleEndian.Uint16(b[i:])
-		if c == 0 {
-			break
-		}
-		u = append(u, c)
-	}
 	return strings.Map(func(r rune) rune {
 		if !unicode.IsPrint(r) {
 			return utf8.RuneError
 		}
 		return r
-	}, string(utf16.Decode(u)))
+	}, utf16le.DecodeZ(b))
 }
 
 // tsText returns licence content as UTF-8/ASCII bytes: UTF-16LE text (BOM
 // FF FE, or a NUL second byte) is transcoded, anything else returned as is.
 func tsText(d []byte) []byte {
 	if len(d) >= 2 && (d[0] == 0xFF && d[1] == 0xFE || d[0] != 0 && d[1] == 0) {
-		u := make([]uint16, len(d)/2)
-		for i := range u {
-			u[i] = binary.LittleEndian.Uint16(d[2*i:])
-		}
-		return []byte(string(utf16.Decode(u)))
+		return []byte(utf16le.Decode(d))
 	}
 	return d
 }

@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"strings"
-	"unicode/utf16"
 
 	"www.velocidex.com/golang/go-ntfs/parser"
 )
@@ -59,7 +59,7 @@ func (v *Volume) readState(boot []byte) State {
 		for _, a := range vol.EnumerateAttributes(v.ctx) {
 			switch a.Type().Value {
 			case 0x60: // $VOLUME_NAME
-				st.Label = utf16String(attrBytes(v.ctx, vol, 0x60, 256))
+				st.Label = utf16le.DecodeZ(attrBytes(v.ctx, vol, 0x60, 256))
 			case 0x70: // $VOLUME_INFORMATION
 				b := attrBytes(v.ctx, vol, 0x70, 64)
 				if len(b) >= 12 {
@@ -116,16 +116,4 @@ func attrBytes(ctx *parser.NTFSContext, e *parser.MFT_ENTRY, typ uint64, max int
 	b := make([]byte, min(n, int64(max)))
 	k, _ := rr.ReadAt(b, 0)
 	return b[:k]
-}
-
-func utf16String(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		c := binary.LittleEndian.Uint16(b[i:])
-		if c == 0 {
-			break
-		}
-		u = append(u, c)
-	}
-	return string(utf16.Decode(u))
 }

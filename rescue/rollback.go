@@ -3,10 +3,10 @@ package rescue
 import (
 	"errors"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"io"
 	"regexp"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/actrescue/actrescue/license"
 	"sort"
@@ -219,7 +219,7 @@ func scanSetupLog(fsys ntfs.FS, p string, acc []SetupError) []SetupError {
 		return acc
 	}
 	if len(b) >= 2 && b[0] == 0xFF && b[1] == 0xFE { // UTF-16LE logs
-		b = []byte(decodeUTF16LE(b[2:]))
+		b = []byte(utf16le.Decode(b[2:]))
 	}
 	idx := map[string]int{}
 	for i, e := range acc {
@@ -258,12 +258,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-func decodeUTF16LE(b []byte) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, uint16(b[i])|uint16(b[i+1])<<8)
-	}
-	return string(utf16.Decode(u))
 }

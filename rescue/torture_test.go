@@ -116,7 +116,7 @@ func loadTortureFixture(t *testing.T, name string) *tortureFixture {
 
 func fixedTortureNow() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }
 
-func utf16le(s string) []byte {
+func encodeUTF16LE(s string) []byte {
 	var b []byte
 	for _, c := range utf16.Encode([]rune(s)) {
 		b = binary.LittleEndian.AppendUint16(b, c)
@@ -155,7 +155,7 @@ func findRegions(b []byte, name string) []region {
 	}
 	names := map[string]string{}
 	for _, n := range []string{"SOFTWARE", "SYSTEM", "config", "System32", "tokens.dat", "Windows.old", "Windows", "2.0", "pkeyconfig.xrm-ms", "$MFT", "$UpCase"} {
-		names[string(utf16le(n))] = n
+		names[string(encodeUTF16LE(n))] = n
 	}
 	for off := int64(0); off+1024 <= size; off += 512 {
 		rec := b[off : off+1024]
@@ -178,7 +178,7 @@ func findRegions(b []byte, name string) []region {
 	}
 	// SPP token stores: version-3 stores start with 03 00 00 00.
 	for off := int64(0); off+4096 <= size; off += 4096 {
-		if bytes.HasPrefix(b[off:], []byte{3, 0, 0, 0}) && bytes.Contains(b[off:off+4096], utf16le("license")) {
+		if bytes.HasPrefix(b[off:], []byte{3, 0, 0, 0}) && bytes.Contains(b[off:off+4096], encodeUTF16LE("license")) {
 			rs = append(rs, region{"tokens.dat", off, 4096})
 		}
 	}

@@ -5,11 +5,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/utf16le"
 	"io"
 	"path"
 	"strings"
 	"sync"
-	"unicode/utf16"
 
 	"github.com/actrescue/actrescue/internal/safeio"
 	"github.com/actrescue/actrescue/ntfs"
@@ -172,7 +172,7 @@ func (img *Image) readDentry(off int64) (*dentry, int64, error) {
 	if int(length) < need {
 		return nil, 0, fmt.Errorf("directory entry at offset %d: %d bytes cannot hold its names: %w", off, length, ErrCorrupt)
 	}
-	d.name = utf16Name(b[dentryFixed : dentryFixed+nameLen])
+	d.name = utf16le.Decode(b[dentryFixed : dentryFixed+nameLen])
 	d.encrypted = d.attrs&attrEncrypted != 0
 	next := off + int64(length)
 
@@ -218,14 +218,6 @@ func (img *Image) readDentry(off int64) (*dentry, int64, error) {
 		break
 	}
 	return d, next, nil
-}
-
-func utf16Name(b []byte) string {
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = le16(b[2*i:])
-	}
-	return string(utf16.Decode(u))
 }
 
 // badName reports names that cannot be looked up safely.
