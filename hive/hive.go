@@ -156,9 +156,11 @@ func parseHeader(b []byte) (Header, error) {
 }
 
 // FiletimeToTime converts a Windows FILETIME (100 ns since 1601) to UTC.
+// Values before 1970 or more than 400 years after it are not dates a disk
+// can honestly hold: they give the zero time.
 func FiletimeToTime(ft uint64) time.Time {
 	const epochDiff = 116444736000000000
-	if ft < epochDiff {
+	if ft < epochDiff || ft-epochDiff > 400*365*24*3600*10_000_000 {
 		return time.Time{}
 	}
 	d := ft - epochDiff

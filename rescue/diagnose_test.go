@@ -103,3 +103,11 @@ func TestMaskFinding(t *testing.T) {
 		}
 	}
 }
+
+// A value from the disk that looks like a placeholder is not expanded.
+func TestMessageSinglePass(t *testing.T) {
+	got := Message("en", CodeHiveUnreadable, map[string]string{"path": "{error}", "error": "boom"})
+	if !strings.Contains(got, "hive {error} could not be read: boom") {
+		t.Errorf("placeholder in a value was expanded: %q", got)
+	}
+}

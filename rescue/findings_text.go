@@ -1,7 +1,5 @@
 package rescue
 
-import "strings"
-
 // findingCatalog holds finding texts; keys are finding codes, or
 // "code/variant" where a parameter selects the wording.
 var findingCatalog = map[string]message{
@@ -129,14 +127,7 @@ func render(cat map[string]message, lang, key string, params map[string]string) 
 	if !ok {
 		return key
 	}
-	text := m.en
-	if lang == "fr" {
-		text = m.fr
-	}
-	for k, v := range params {
-		text = strings.ReplaceAll(text, "{"+k+"}", v)
-	}
-	return text
+	return m.fill(lang, params)
 }
 
 // Localize returns the finding's text in lang.

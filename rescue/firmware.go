@@ -2,6 +2,7 @@ package rescue
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/actrescue/actrescue/firmware"
 	"github.com/actrescue/actrescue/license"
@@ -42,7 +43,7 @@ func FirmwareFromFile(path string) *FirmwareReport {
 	for _, sig := range []string{"MSDM", "SLIC"} {
 		found := tf.Find(sig)
 		if len(found) == 0 {
-			fr.Errors = append(fr.Errors, SourceError{Part: lower(sig), Missing: true, Message: missingAdvice(sig, path)})
+			fr.Errors = append(fr.Errors, SourceError{Part: strings.ToLower(sig), Missing: true, Message: missingAdvice(sig, path)})
 			continue
 		}
 		ft := found[0]
@@ -68,16 +69,6 @@ func FirmwareFromFile(path string) *FirmwareReport {
 		}
 	}
 	return fr
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 32
-		}
-	}
-	return string(b)
 }
 
 func missingAdvice(sig, path string) string {

@@ -30,17 +30,6 @@ type HistoryEntry struct {
 // maxSourceOSKeys bounds how many Setup subkeys are examined.
 const maxSourceOSKeys = 256
 
-// filetimeEpochDelta is the number of 100 ns intervals between 1601 and 1970.
-const filetimeEpochDelta = 116444736000000000
-
-func filetimeToTime(ft uint64) (time.Time, bool) {
-	if ft < filetimeEpochDelta || ft > filetimeEpochDelta+(400*365*24*3600*10_000_000) {
-		return time.Time{}, false
-	}
-	d := int64(ft - filetimeEpochDelta)
-	return time.Unix(d/10_000_000, (d%10_000_000)*100).UTC(), true
-}
-
 // readHistory reads every Source OS key of the SYSTEM hive, records its
 // keys in the collector, and orders the entries oldest first by their
 // InstallTime/InstallDate (the key names' dates are labels only).
@@ -93,7 +82,7 @@ func (in *Installation) readHistory(h *hive.Hive, hivePath string, keys *keyColl
 		}
 		if v, err := k.Value("InstallTime"); err == nil {
 			if ft, err := v.Uint64(); err == nil {
-				if t, ok := filetimeToTime(ft); ok {
+				if t := hive.FiletimeToTime(ft); !t.IsZero() {
 					e.InstallTime = &t
 				}
 			}

@@ -333,7 +333,7 @@ func (in *Installation) readCurrentVersion(h *hive.Hive, hivePath string, keys *
 	}
 	if v, err := cv.Value("InstallTime"); err == nil {
 		if ft, err := v.Uint64(); err == nil {
-			if t, ok := filetimeToTime(ft); ok {
+			if t := hive.FiletimeToTime(ft); !t.IsZero() {
 				in.InstallTime = &t
 			}
 		}

@@ -175,14 +175,24 @@ func Message(lang, code string, params map[string]string) string {
 		sort.Strings(keys)
 		return code + " " + strings.Join(keys, " ")
 	}
+	return m.fill(lang, params)
+}
+
+// fill picks the language and replaces every {name} in one pass, so that a
+// value read from the disk that itself contains "{other}" is not expanded.
+func (m message) fill(lang string, params map[string]string) string {
 	text := m.en
 	if lang == "fr" {
 		text = m.fr
 	}
-	for k, v := range params {
-		text = strings.ReplaceAll(text, "{"+k+"}", v)
+	if len(params) == 0 {
+		return text
 	}
-	return text
+	pairs := make([]string, 0, 2*len(params))
+	for k, v := range params {
+		pairs = append(pairs, "{"+k+"}", v)
+	}
+	return strings.NewReplacer(pairs...).Replace(text)
 }
 
 // Localize returns the warning's text in lang.

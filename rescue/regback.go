@@ -2,6 +2,7 @@ package rescue
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/actrescue/actrescue/ntfs"
 )
@@ -38,7 +39,7 @@ func (in *Installation) readRegBack(fsys ntfs.FS, root string, keys *keyCollecto
 			empty++
 			continue
 		}
-		if !equalFold(e.Name, "SOFTWARE") {
+		if !strings.EqualFold(e.Name, "SOFTWARE") {
 			continue
 		}
 		h, hr := openHive(fsys, "RegBack SOFTWARE", dir+"/"+e.Name, opts)
@@ -61,17 +62,4 @@ func (in *Installation) readRegBack(fsys ntfs.FS, root string, keys *keyCollecto
 	if empty > 0 && empty == len(in.RegBack) {
 		in.warn(SevInfo, CodeRegBackEmpty, winPath(dir), map[string]string{"path": winPath(dir)})
 	}
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i]|0x20, b[i]|0x20
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
