@@ -164,7 +164,7 @@ func readInstallation(fsys ntfs.FS, target string, part int, root string, opts O
 	in.Keys = keys.records()
 	in.loadPkeyConfigs(fsys, root)
 	in.applyPkeyConfig()
-	in.readTokenStore(fsys)
+	in.readTokenStore()
 	return in
 }
 
@@ -476,7 +476,13 @@ func collectSPPFiles(fsys ntfs.FS, root string, in *Installation, opts Options) 
 			rec.Error = "scan canceled"
 			continue
 		}
-		sum, err := hashFile(opts.ctx, fsys, c[1], opts.MaxHashSize)
+		var sum string
+		if c[0] == "tokens.dat" && info.Size <= maxTokenStore {
+			// The store is parsed too: read it once, hash those bytes.
+			in.tokensRaw, sum, err = readAndHash(opts.ctx, fsys, c[1])
+		} else {
+			sum, err = hashFile(opts.ctx, fsys, c[1], opts.MaxHashSize)
+		}
 		if err != nil {
 			rec.Error = err.Error()
 			in.warn(SevWarning, CodeSPPFileError, rec.Path, map[string]string{"path": rec.Path, "error": err.Error()})

@@ -127,6 +127,7 @@ type Installation struct {
 
 	uninstallWindow uint32 // SYSTEM\Setup!UninstallWindow, days
 	pkeys           []*license.PkeyConfig
+	tokensRaw       []byte  // tokens.dat as read for its hash, parsed once then dropped
 	fs              ntfs.FS // the volume, kept for a backup while the target is open
 	base            string  // "" or "Windows.old…", volume-relative
 

@@ -1,9 +1,11 @@
 package rescue
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/actrescue/actrescue/license"
 	"github.com/actrescue/actrescue/ntfs"
@@ -32,10 +34,34 @@ const (
 	CodeTokenStoreNoSKU   = "token-store-missing-sku"
 )
 
-const maxTokenStore = 256 << 20
+// maxTokenStore caps the store that is read into memory and parsed (real
+// stores are a few MiB; the scan's memory budget is 128 MiB).
+const maxTokenStore = 64 << 20
+
+// readAndHash reads a whole file (the caller has bounded its size) and
+// returns its bytes and SHA-256.
+func readAndHash(ctx context.Context, fsys ntfs.FS, p string) ([]byte, string, error) {
+	f, err := fsys.Open(p)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Size() > maxTokenStore {
+		return nil, "", fmt.Errorf("%s is %d bytes, more than the %d-byte limit", winPath(p), f.Size(), maxTokenStore)
+	}
+	var r io.Reader = io.NewSectionReader(f, 0, f.Size())
+	if ctx != nil {
+		r = &ctxReader{ctx: ctx, r: r}
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s: %w", winPath(p), err)
+	}
+	sum := sha256.Sum256(b)
+	return b, hex.EncodeToString(sum[:]), nil
+}
 
 // readTokenStore parses the modern token store of an installation.
-func (in *Installation) readTokenStore(fsys ntfs.FS) {
+func (in *Installation) readTokenStore() {
 	var rec *FileRecord
 	for _, f := range in.SPPFiles {
 		if f.Role == "tokens.dat" && f.Error == "" {
@@ -45,16 +71,13 @@ func (in *Installation) readTokenStore(fsys ntfs.FS) {
 	if rec == nil {
 		return
 	}
-	p := strings.TrimPrefix(strings.ReplaceAll(rec.Path, `\`, "/"), "/")
 	tr := &TokenStoreReport{Path: rec.Path}
 	in.TokenStoreInfo = tr
-	f, err := fsys.Open(p)
-	if err == nil && f.Size() > maxTokenStore {
-		err = fmt.Errorf("%d bytes, more than the %d-byte limit", f.Size(), maxTokenStore)
-	}
-	var b []byte
-	if err == nil {
-		b, err = io.ReadAll(io.NewSectionReader(f, 0, f.Size()))
+	var err error
+	b := in.tokensRaw
+	in.tokensRaw = nil
+	if b == nil {
+		err = fmt.Errorf("%s: %d bytes, more than the %d-byte limit for parsing", rec.Path, rec.Size, maxTokenStore)
 	}
 	var ts *license.TokenStore
 	if err == nil {
