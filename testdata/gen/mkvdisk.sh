@@ -33,16 +33,8 @@ out=$(cd "$out" && pwd)
 command -v qemu-img >/dev/null || { echo "mkvdisk: qemu-img is missing (apt-get install qemu-utils)" >&2; exit 2; }
 
 if [ -z "$raw" ]; then
-  for t in zstd python3; do
-    command -v "$t" >/dev/null || { echo "mkvdisk: $t is missing" >&2; exit 2; }
-  done
   raw="$out/raw.img"
-  zstd -dc "$repo/testdata/mbr-win7.img.d2.zst" | python3 -c '
-import sys
-b = bytearray(sys.stdin.buffer.read())
-for i in range(2, len(b)):
-    b[i] = (b[i] + b[i - 2]) & 0xFF
-sys.stdout.buffer.write(b)' >"$raw"
+  (cd "$repo" && go run ./internal/fixturegen decode "testdata/mbr-win7.img.d2.zst" "$raw")
 fi
 
 conv() { qemu-img convert -q -f raw "$@"; }

@@ -39,16 +39,8 @@ out=$(cd "$out" && pwd)
 command -v wimlib-imagex >/dev/null || { echo "mkwim: wimlib-imagex is missing (apt-get install wimtools)" >&2; exit 2; }
 
 if [ -z "$vol" ]; then
-  for t in zstd python3; do
-    command -v "$t" >/dev/null || { echo "mkwim: $t is missing" >&2; exit 2; }
-  done
   vol="$out/vol.img"
-  zstd -dc "$repo/testdata/vol-win11home.img.d2.zst" | python3 -c '
-import sys
-b = bytearray(sys.stdin.buffer.read())
-for i in range(2, len(b)):
-    b[i] = (b[i] + b[i - 2]) & 0xFF
-sys.stdout.buffer.write(b)' >"$vol"
+  (cd "$repo" && go run ./internal/fixturegen decode "testdata/vol-win11home.img.d2.zst" "$vol")
 fi
 
 name="Windows 11 Home"
