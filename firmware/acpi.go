@@ -3,6 +3,7 @@ package firmware
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 )
 
 // HeaderSize is the size of the common ACPI table header.
@@ -127,4 +128,23 @@ func printable(b []byte) string {
 		out[i] = c
 	}
 	return string(out)
+}
+
+// parseSigned parses an ACPI table that must carry sig. A checksum mismatch
+// is returned in errs with the table (callers still show it); an unusable
+// header or another signature returns a nil table.
+func parseSigned(b []byte, sig, what string) (*Table, []error, error) {
+	t, err := ParseTable(b)
+	if t == nil {
+		return nil, nil, err
+	}
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if string(t.Raw[0:4]) != sig {
+		return nil, nil, fmt.Errorf("%s: signature at offset 0 is %q, want %q: %w (this is not %s)",
+			strings.ToLower(sig), t.Header.Signature, sig, ErrBadSignature, what)
+	}
+	return t, errs, nil
 }

@@ -39,17 +39,9 @@ type MSDM struct {
 // returned together with the (joined) errors; any structural problem
 // returns nil.
 func ParseMSDM(b []byte) (*MSDM, error) {
-	t, err := ParseTable(b)
+	t, errs, err := parseSigned(b, "MSDM", "an MSDM table")
 	if t == nil {
 		return nil, err
-	}
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if string(t.Raw[0:4]) != "MSDM" {
-		return nil, fmt.Errorf("msdm: signature at offset 0 is %q, want \"MSDM\": %w (this is not an MSDM table)",
-			t.Header.Signature, ErrBadSignature)
 	}
 	raw := t.Raw
 	if len(raw) < msdmFieldsEnd {

@@ -67,19 +67,11 @@ type SLIC struct {
 // unusable or the signature is not SLIC; otherwise the SLIC holds whatever
 // was found, with all problems joined in the error.
 func ParseSLIC(b []byte) (*SLIC, error) {
-	t, err := ParseTable(b)
+	t, errs, err := parseSigned(b, "SLIC", "a SLIC table")
 	if t == nil {
 		return nil, err
 	}
-	var errs []error
-	if err != nil {
-		errs = append(errs, err)
-	}
 	raw := t.Raw
-	if string(raw[0:4]) != "SLIC" {
-		return nil, fmt.Errorf("slic: signature at offset 0 is %q, want \"SLIC\": %w (this is not a SLIC table)",
-			t.Header.Signature, ErrBadSignature)
-	}
 	s := &SLIC{Table: t}
 	if len(raw) != SLICLength {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("table is %d bytes, %d expected", len(raw), SLICLength))
