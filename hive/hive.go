@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/actrescue/actrescue/internal/pagecache"
 	"github.com/actrescue/actrescue/internal/utf16le"
 	"io"
 	"strings"
@@ -94,7 +95,7 @@ func Open(r io.ReaderAt, size int64, opts Options) (h *Hive, err error) {
 	if size > opts.MaxSize {
 		return nil, fmt.Errorf("hive file is %d bytes, more than the %d-byte limit: %w", size, opts.MaxSize, safeio.ErrTooLarge)
 	}
-	cache := newPageCache(r, size, 4096, opts.CachePages)
+	cache := pagecache.New(r, size, 4096, opts.CachePages, 0)
 	base := make([]byte, 4096)
 	if n, err := cache.ReadAt(base, 0); n < len(base) {
 		return nil, fmt.Errorf("read the base block: %w", err)

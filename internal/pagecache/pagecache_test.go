@@ -1,4 +1,4 @@
-package image
+package pagecache
 
 import (
 	"bytes"
@@ -29,7 +29,7 @@ func TestPagedReaderAlignsAndCaches(t *testing.T) {
 		data[i] = byte(i * 7)
 	}
 	dev := &alignedOnly{b: data}
-	p := newPagedReader(dev, int64(len(data)), 64<<10, 4)
+	p := New(dev, int64(len(data)), 64<<10, 4, 256<<10)
 	for _, c := range []struct{ off, n int64 }{{3, 10}, {65530, 20}, {0, 1}, {1<<20 - 5, 5}, {100000, 200000}} {
 		buf := make([]byte, c.n)
 		n, err := p.ReadAt(buf, c.off)
@@ -46,7 +46,7 @@ func TestPagedReaderAlignsAndCaches(t *testing.T) {
 	if n, err := p.ReadAt(make([]byte, 10), 1<<20-4); n != 4 || err != io.EOF {
 		t.Errorf("read across the end: n=%d err=%v", n, err)
 	}
-	if _, err := p.ReadAt(make([]byte, 1), -1); !errors.Is(err, ErrOutOfRange) {
+	if _, err := p.ReadAt(make([]byte, 1), -1); !errors.Is(err, errNegative) {
 		t.Errorf("negative offset: %v", err)
 	}
 }
@@ -61,7 +61,7 @@ func (f failAfter) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func TestPagedReaderDeviceError(t *testing.T) {
-	p := newPagedReader(failAfter{limit: 128 << 10}, 1<<20, 64<<10, 4)
+	p := New(failAfter{limit: 128 << 10}, 1<<20, 64<<10, 4, 256<<10)
 	_, err := p.ReadAt(make([]byte, 10), 200<<10)
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("offset 196608")) {
 		t.Errorf("device error does not name the offset: %v", err)
@@ -74,7 +74,7 @@ func TestPagedReaderDirectLargeReads(t *testing.T) {
 		data[i] = byte(i*13 + i>>9)
 	}
 	dev := &alignedOnly{b: data}
-	p := newPagedReader(dev, int64(len(data)), 64<<10, 4)
+	p := New(dev, int64(len(data)), 64<<10, 4, 256<<10)
 	for _, c := range []struct{ off, n int64 }{{0, 1 << 20}, {777, 3 << 20}, {int64(len(data)) - (300 << 10), 300 << 10}, {100, 256 << 10}} {
 		before := dev.calls
 		buf := make([]byte, c.n)

@@ -1,21 +1,28 @@
-package image
+// Package pagecache serves reads of any size and alignment from whole,
+// aligned pages kept in a bounded LRU. Parsers such as regparser and
+// go-ntfs issue many tiny reads; raw devices (Windows \\.\PhysicalDriveN,
+// some USB bridges) accept only aligned ones. Reads at or above a threshold
+// can bypass the cache and go to the source in aligned 1 MiB requests.
+//
+// A failed page read is not cached: it is returned, with its offset, to the
+// caller that asked, and tried again by the next one.
+package pagecache
 
 import (
 	"container/list"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
 )
 
-// pagedReader serves reads of any size and alignment from whole,
-// sector-aligned pages read from the device and kept in a bounded LRU.
-// Raw devices (Windows \\.\PhysicalDriveN, some USB bridges) accept only
-// aligned reads, and parsers issue many small ones.
-type pagedReader struct {
+// Reader is a paged, cached io.ReaderAt.
+type Reader struct {
 	r        io.ReaderAt
 	size     int64
 	pageSize int64
 	max      int
+	direct   int64 // reads of this size or more bypass the cache; 0: never
 
 	mu    sync.Mutex
 	pages map[int64]*list.Element
@@ -27,13 +34,14 @@ type devPage struct {
 	data []byte
 }
 
-// newPagedReader pages r (size bytes) in pageSize units, which must be a
-// multiple of the sector size, keeping at most maxPages in memory.
-func newPagedReader(r io.ReaderAt, size, pageSize int64, maxPages int) *pagedReader {
-	return &pagedReader{r: r, size: size, pageSize: pageSize, max: maxPages, pages: map[int64]*list.Element{}}
+// New pages r (size bytes) in pageSize units, which must be a multiple of
+// the source's sector size, keeping at most maxPages in memory. Reads of
+// direct bytes or more go straight to r (0 turns that off).
+func New(r io.ReaderAt, size, pageSize int64, maxPages int, direct int64) *Reader {
+	return &Reader{r: r, size: size, pageSize: pageSize, max: maxPages, direct: direct, pages: map[int64]*list.Element{}}
 }
 
-func (p *pagedReader) page(idx int64) ([]byte, error) {
+func (p *Reader) page(idx int64) ([]byte, error) {
 	if el, ok := p.pages[idx]; ok {
 		p.lru.MoveToFront(el)
 		return el.Value.(*devPage).data, nil
@@ -57,17 +65,17 @@ func (p *pagedReader) page(idx int64) ([]byte, error) {
 	return buf, nil
 }
 
-func (p *pagedReader) ReadAt(b []byte, off int64) (int, error) {
+func (p *Reader) ReadAt(b []byte, off int64) (int, error) {
 	if off < 0 {
-		return 0, fmt.Errorf("offset %d: %w", off, ErrOutOfRange)
+		return 0, fmt.Errorf("offset %d: %w", off, errNegative)
 	}
 	if off >= p.size {
 		return 0, io.EOF
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if int64(len(b)) >= directRead {
-		return p.direct(b, off)
+	if p.direct > 0 && int64(len(b)) >= p.direct {
+		return p.readDirect(b, off)
 	}
 	n := 0
 	for n < len(b) && off < p.size {
@@ -85,14 +93,9 @@ func (p *pagedReader) ReadAt(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-// directRead is the read size from which the page cache is bypassed: a
-// backup streaming a large file then costs one device request per MiB
-// instead of one per page.
-const directRead = 256 << 10
-
-// direct serves a large read with one aligned device read per MiB chunk;
+// readDirect serves a large read with one aligned device read per MiB chunk;
 // only the unaligned ends are trimmed.
-func (p *pagedReader) direct(b []byte, off int64) (int, error) {
+func (p *Reader) readDirect(b []byte, off int64) (int, error) {
 	const align = 4096 // a multiple of every logical sector size in use
 	end := min(off+int64(len(b)), p.size)
 	start := off - off%align
@@ -120,3 +123,5 @@ func (p *pagedReader) direct(b []byte, off int64) (int, error) {
 	}
 	return n, nil
 }
+
+var errNegative = errors.New("pagecache: negative offset")
