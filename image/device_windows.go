@@ -20,12 +20,6 @@ const (
 	ioctlDiskGetLengthInfo      = 0x0007405C
 )
 
-// isRawDevicePath matches \\.\PhysicalDriveN, \\.\C:, \\.\HarddiskVolumeN,
-// \\?\Volume{…} and \\.\GLOBALROOT\… device paths.
-func isRawDevicePath(p string) bool {
-	return strings.HasPrefix(p, `\\.\`) || strings.HasPrefix(p, `\\?\Volume`) || strings.HasPrefix(p, `\\?\GLOBALROOT`)
-}
-
 // openRawDevice opens a Windows raw disk or volume read-only, with sharing
 // so that Windows keeps using it, and asks the device for its size and
 // sector size (go-diskfs cannot on Windows).

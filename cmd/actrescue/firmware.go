@@ -7,8 +7,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/actrescue/actrescue/image"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/actrescue/actrescue/firmware"
@@ -177,13 +177,7 @@ func cmdKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func firmwareForScan(targets []string, demo bool) (*rescue.FirmwareReport, map[string][]byte) {
 	local := len(targets) == 0 && !demo
 	for _, t := range targets {
-		if st, err := os.Stat(t); err == nil && st.Mode()&os.ModeDevice != 0 {
-			local = true
-		}
-		// Windows raw devices (\\.\PhysicalDrive0, \\.\C:) do not stat.
-		if strings.HasPrefix(t, `\\.\`) || strings.HasPrefix(t, `\\?\`) {
-			local = true
-		}
+		local = local || image.IsLocalDevice(t)
 	}
 	if local {
 		h := hostFirmware()
