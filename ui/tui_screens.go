@@ -178,16 +178,24 @@ func (a *tui) renderTargets() {
 			tb.SetCell(r, c, cell)
 		}
 	}
-	if len(a.targetRows) == 0 {
-		msg := a.t("t.empty")
-		if a.listing {
-			msg = a.t("listing")
-		}
-		tb.SetCell(1, 0, tview.NewTableCell(tview.Escape(msg)).SetSelectable(false))
-		return
+	empty := a.t("t.empty")
+	if a.listing {
+		empty = a.t("listing")
 	}
-	row = min(max(row, 1), len(a.targetRows))
+	a.selectRow(tb, len(a.targetRows), row, empty)
+}
+
+// selectRow selects row (clamped to the n data rows) of a table, or shows
+// the empty message when there are none. It returns the selected row, 0
+// when the table is empty.
+func (a *tui) selectRow(tb *tview.Table, n, row int, empty string) int {
+	if n == 0 {
+		tb.SetCell(1, 0, tview.NewTableCell(tview.Escape(empty)).SetSelectable(false))
+		return 0
+	}
+	row = min(max(row, 1), n)
 	tb.Select(row, 0)
+	return row
 }
 
 // tableHeader writes a table's header row.
@@ -789,14 +797,7 @@ func (a *tui) renderKeys() {
 			tb.SetCell(r, c, cell)
 		}
 	}
-	if len(a.keyRows) == 0 {
-		tb.SetCell(1, 0, tview.NewTableCell(tview.Escape(a.t("k.none"))).SetSelectable(false))
-		a.keyDetail.SetText("")
-		return
-	}
-	row = min(max(row, 1), len(a.keyRows))
-	tb.Select(row, 0)
-	a.renderKeyDetail(row)
+	a.renderKeyDetail(a.selectRow(tb, len(a.keyRows), row, a.t("k.none")))
 }
 
 func (a *tui) renderKeyDetail(row int) {
@@ -1089,14 +1090,7 @@ func (a *tui) renderSPP() {
 			tb.SetCell(n, c, cell)
 		}
 	}
-	if len(a.sppRows) == 0 {
-		tb.SetCell(1, 0, tview.NewTableCell(tview.Escape(a.t("p.none"))).SetSelectable(false))
-		a.sppDetail.SetText("")
-		return
-	}
-	row = min(max(row, 1), len(a.sppRows))
-	tb.Select(row, 0)
-	a.renderSPPDetail(row)
+	a.renderSPPDetail(a.selectRow(tb, len(a.sppRows), row, a.t("p.none")))
 }
 
 func (a *tui) renderSPPDetail(row int) {
