@@ -220,7 +220,13 @@ func scanPartition(ctx context.Context, tr *TargetReport, target string, p *imag
 		pr.Hibernated = st.Hibernation.String()
 		tr.Warnings = append(tr.Warnings, newWarning(SevWarning, CodeHibernated, where, map[string]string{"partition": where, "header": st.HiberHeader}))
 	}
-	inst, warns := findInstallations(ctx, vol, target, p.Index, opts)
+	addInstallations(ctx, tr, pr, vol, target, p.Index, where, opts)
+}
+
+// addInstallations finds the installations on one file system and adds
+// them, with their warnings prefixed by where, to the target's report.
+func addInstallations(ctx context.Context, tr *TargetReport, pr *PartitionReport, fsys ntfs.FS, target string, part int, where string, opts Options) {
+	inst, warns := findInstallations(ctx, fsys, target, part, opts)
 	for _, w := range warns {
 		w.Where = where + " " + w.Where
 		tr.Warnings = append(tr.Warnings, w)

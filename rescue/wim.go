@@ -107,13 +107,7 @@ func scanWIMImage(ctx context.Context, tr *TargetReport, w *wim.WIM, im wim.Imag
 		return
 	}
 	img.SetDescription(where)
-	inst, warns := findInstallations(ctx, img, path, im.Index, opts)
-	for _, wn := range warns {
-		wn.Where = where + " " + wn.Where
-		tr.Warnings = append(tr.Warnings, wn)
-	}
-	pr.Windows = len(inst) > 0
-	tr.Installations = append(tr.Installations, inst...)
+	addInstallations(ctx, tr, pr, img, path, im.Index, where, opts)
 }
 
 // ScanWIMReport wraps ScanWIMOpen in a complete report (diagnosis,
