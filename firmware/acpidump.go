@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf16"
+
+	"github.com/actrescue/actrescue/internal/utf16le"
 )
 
 // ParseAcpidump parses the text output of acpidump (ACPICA, including
@@ -194,17 +195,10 @@ func decodeText(b []byte) []byte {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		return b[3:]
 	case len(b) >= 2 && (b[0] == 0xFF && b[1] == 0xFE || b[0] == 0xFE && b[1] == 0xFF):
-		be := b[0] == 0xFE
-		b = b[2:]
-		u := make([]uint16, 0, len(b)/2)
-		for i := 0; i+1 < len(b); i += 2 {
-			if be {
-				u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
-			} else {
-				u = append(u, uint16(b[i+1])<<8|uint16(b[i]))
-			}
+		if b[0] == 0xFE {
+			return []byte(utf16le.DecodeBE(b[2:]))
 		}
-		return []byte(string(utf16.Decode(u)))
+		return []byte(utf16le.Decode(b[2:]))
 	}
 	return b
 }

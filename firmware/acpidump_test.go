@@ -82,15 +82,18 @@ func TestParseAcpidumpUTF16(t *testing.T) {
 	msdm := buildMSDM(keyPro)
 	text := dumpACPICA("MSDM", 0, msdm)
 	u := utf16.Encode([]rune(text))
-	b := []byte{0xFF, 0xFE}
+	le, be := []byte{0xFF, 0xFE}, []byte{0xFE, 0xFF}
 	for _, c := range u {
-		b = append(b, byte(c), byte(c>>8))
+		le = append(le, byte(c), byte(c>>8))
+		be = append(be, byte(c>>8), byte(c))
 	}
-	got, err := ParseAcpidump(b)
-	if err != nil {
-		t.Fatal(err)
+	for name, b := range map[string][]byte{"little-endian": le, "big-endian": be} {
+		got, err := ParseAcpidump(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		assertTables(t, got, map[string][][]byte{"MSDM": {msdm}})
 	}
-	assertTables(t, got, map[string][][]byte{"MSDM": {msdm}})
 }
 
 func TestParseAcpidumpErrors(t *testing.T) {

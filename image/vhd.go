@@ -11,9 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/actrescue/actrescue/internal/safeio"
+	"github.com/actrescue/actrescue/internal/utf16le"
 )
 
 // VHD disk types and limits.
@@ -246,7 +246,7 @@ func (d *vhdDisk) parentCandidates(h []byte) (paths []string, name string, warni
 			paths = append(paths, p)
 		}
 	}
-	name = decodeUTF16(h[64:576], binary.BigEndian)
+	name = utf16le.DecodeBEZ(h[64:576])
 	var names []string
 	for i := 0; i < 8; i++ {
 		e := h[576+24*i:]
@@ -268,9 +268,9 @@ func (d *vhdDisk) parentCandidates(h []byte) (paths []string, name string, warni
 		relative := false
 		switch code {
 		case "W2ru":
-			p, relative = decodeUTF16(b, binary.LittleEndian), true
+			p, relative = utf16le.DecodeZ(b), true
 		case "W2ku":
-			p = decodeUTF16(b, binary.LittleEndian)
+			p = utf16le.DecodeZ(b)
 		case "Wi2r":
 			p, relative = strings.TrimRight(string(b), "\x00"), true
 		case "Wi2k":
@@ -386,18 +386,6 @@ func headTail(src *source) ([]byte, []byte, error) {
 		}
 	}
 	return head, tail, nil
-}
-
-func decodeUTF16(b []byte, order binary.ByteOrder) string {
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		c := order.Uint16(b[i:])
-		if c == 0 {
-			break
-		}
-		u = append(u, c)
-	}
-	return string(utf16.Decode(u))
 }
 
 func (d *vhdDisk) ReadAt(p []byte, off int64) (int, error) {

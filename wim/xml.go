@@ -10,8 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/actrescue/actrescue/internal/utf16le"
 )
 
 // ImageInfo describes one image, from the WIM's XML data. The Windows
@@ -279,12 +280,5 @@ func decodeUTF16(b []byte) (string, error) {
 	if len(b) == 0 {
 		return "", errors.New("empty XML data")
 	}
-	u := make([]uint16, len(b)/2)
-	for i := range u {
-		u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
-	}
-	for len(u) > 0 && u[len(u)-1] == 0 {
-		u = u[:len(u)-1]
-	}
-	return string(utf16.Decode(u)), nil
+	return strings.TrimRight(utf16le.Decode(b), "\x00"), nil
 }

@@ -1,8 +1,9 @@
-// Package utf16le decodes the UTF-16LE text found in on-disk structures
+// Package utf16le decodes the UTF-16 text found in on-disk structures
 // (registry names and strings, NTFS attributes, product-ID fields, token
-// store names). A trailing odd byte is ignored; unpaired surrogates become
-// U+FFFD. It is a leaf package with no dependency beyond the standard
-// library, so every parser may use it.
+// store names, WIM XML, VHD parent names, ACPI dumps). Little-endian unless
+// the function's name says BE. A trailing odd byte is ignored; unpaired
+// surrogates become U+FFFD. It is a leaf package with no dependency beyond
+// the standard library, so every parser may use it.
 package utf16le
 
 import (
@@ -11,22 +12,31 @@ import (
 )
 
 // Decode decodes all of b.
-func Decode(b []byte) string {
+func Decode(b []byte) string { return decode(b, binary.LittleEndian) }
+
+// DecodeZ decodes b up to its first NUL code unit.
+func DecodeZ(b []byte) string { return Decode(b[:2*unitsBeforeNUL(b)]) }
+
+// DecodeBE decodes all of b as big-endian UTF-16.
+func DecodeBE(b []byte) string { return decode(b, binary.BigEndian) }
+
+// DecodeBEZ decodes big-endian b up to its first NUL code unit.
+func DecodeBEZ(b []byte) string { return DecodeBE(b[:2*unitsBeforeNUL(b)]) }
+
+func decode(b []byte, order binary.ByteOrder) string {
 	u := make([]uint16, len(b)/2)
 	for i := range u {
-		u[i] = binary.LittleEndian.Uint16(b[2*i:])
+		u[i] = order.Uint16(b[2*i:])
 	}
 	return string(utf16.Decode(u))
 }
 
-// DecodeZ decodes b up to its first NUL code unit.
-func DecodeZ(b []byte) string {
+func unitsBeforeNUL(b []byte) int {
 	n := len(b) / 2
 	for i := 0; i < n; i++ {
 		if b[2*i] == 0 && b[2*i+1] == 0 {
-			n = i
-			break
+			return i
 		}
 	}
-	return Decode(b[:2*n])
+	return n
 }

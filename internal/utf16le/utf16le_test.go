@@ -22,5 +22,17 @@ func TestDecode(t *testing.T) {
 		if got := DecodeZ(c.in); got != c.z {
 			t.Errorf("DecodeZ(%x) = %q, want %q", c.in, got, c.z)
 		}
+		// The same text big-endian must decode alike.
+		be := make([]byte, len(c.in))
+		copy(be, c.in)
+		for i := 0; i+1 < len(be); i += 2 {
+			be[i], be[i+1] = be[i+1], be[i]
+		}
+		if got := DecodeBE(be); got != c.all {
+			t.Errorf("DecodeBE(%x) = %q, want %q", be, got, c.all)
+		}
+		if got := DecodeBEZ(be); got != c.z {
+			t.Errorf("DecodeBEZ(%x) = %q, want %q", be, got, c.z)
+		}
 	}
 }
